@@ -1,6 +1,7 @@
 import { base58CheckDecode, base58CheckEncode } from './base58.js';
 import { CodecError } from './errors.js';
 import { Script, p2pkhScript, p2shScript } from './script.js';
+import { hash160 } from '../crypto/hash.js';
 
 /** Version bytes of one network (mvs-wire §1.1, §5.3). */
 export interface AddressVersions {
@@ -72,4 +73,27 @@ export function scriptAddress(script: Script, versions: AddressVersions): Addres
   const sh = script.getScriptHash();
   if (sh) return new Address(versions.scriptHash, sh);
   return null;
+}
+
+/**
+ * The address an input script spends from, as payment_address::extract reads
+ * it: `<sig> <pubkey>` (and the deposit form `<sig> <pubkey> <height>`) → P2PKH
+ * of hash160(pubkey); multisig / P2SH spends (`zero <sig>… <redeem>`, push-only
+ * ending in a script) → P2SH of hash160(redeem script). Null otherwise.
+ */
+export function inputAddress(script: Script, versions: AddressVersions): Address | null {
+  const ops = script.ops;
+  if (!ops || ops.length === 0) return null;
+  switch (script.pattern()) {
+    case 'sign_key_hash':
+    case 'sign_key_hash_with_lock_height':
+      return new Address(versions.pubkeyHash, hash160(ops[1].data!));
+    case 'sign_multisig':
+    case 'sign_script_hash': {
+      const redeem = ops[ops.length - 1].data;
+      return redeem && redeem.length > 0 ? new Address(versions.scriptHash, hash160(redeem)) : null;
+    }
+    default:
+      return null;
+  }
 }
