@@ -1,6 +1,6 @@
 import { base58CheckDecode, base58CheckEncode } from './base58.js';
 import { CodecError } from './errors.js';
-import { Script, p2pkhScript, p2shScript } from './script.js';
+import { Script, p2pkhScript, p2shScript, classify, parseOps } from './script.js';
 import { hash160 } from '../crypto/hash.js';
 
 /** Version bytes of one network (mvs-wire §1.1, §5.3). */
@@ -64,35 +64,57 @@ export class Address {
 }
 
 /**
- * The payment address an output script pays (the P2PKH family — plain,
- * deposit, attenuation, sequence lock — or P2SH), or null.
+ * The payment address an output script pays, as payment_address::extract reads
+ * it: the P2PKH family (plain, deposit, attenuation, stake lock), P2SH, a bare
+ * public key (the P2PKH address of its hash160) and the lone `return` (the
+ * blackhole burn address). Null otherwise. The address index, the wallet, the
+ * RPC formatter and consensus (deposit pairing, coinstake) all use this one.
  */
 export function scriptAddress(script: Script, versions: AddressVersions): Address | null {
-  const pkh = script.getPubkeyHash();
-  if (pkh) return new Address(versions.pubkeyHash, pkh);
-  const sh = script.getScriptHash();
-  if (sh) return new Address(versions.scriptHash, sh);
-  return null;
+  const ops = script.ops;
+  if (!ops) return null;
+  switch (classify(ops)) {
+    case 'pay_key_hash':
+      return new Address(versions.pubkeyHash, ops[2].data!);
+    case 'pay_key_hash_with_lock_height':
+      return new Address(versions.pubkeyHash, ops[4].data!);
+    case 'pay_key_hash_with_attenuation_model':
+    case 'pay_key_hash_with_sequence_lock':
+      return new Address(versions.pubkeyHash, ops[5].data!);
+    case 'pay_script_hash':
+      return new Address(versions.scriptHash, ops[1].data!);
+    case 'pay_public_key':
+      return new Address(versions.pubkeyHash, hash160(ops[0].data!));
+    case 'pay_blackhole_address':
+      return new Address(0, Buffer.alloc(20));
+    default:
+      return null;
+  }
 }
 
 /**
- * The address an input script spends from, as payment_address::extract reads
- * it: `<sig> <pubkey>` (and the deposit form `<sig> <pubkey> <height>`) → P2PKH
- * of hash160(pubkey); multisig / P2SH spends (`zero <sig>… <redeem>`, push-only
- * ending in a script) → P2SH of hash160(redeem script). Null otherwise.
+ * The address an input script spends from, when it reveals it: `<sig>
+ * <pubkey>` (and the deposit form `<sig> <pubkey> <height>`) → P2PKH of
+ * hash160(pubkey); `zero <sig>… <redeem>` with a multisig redeem script, or a
+ * push-only script ending in a standard script → P2SH of hash160(redeem).
+ * Callers skip coinbase inputs (their scripts are raw data).
  */
 export function inputAddress(script: Script, versions: AddressVersions): Address | null {
   const ops = script.ops;
   if (!ops || ops.length === 0) return null;
-  switch (script.pattern()) {
+  switch (classify(ops)) {
     case 'sign_key_hash':
     case 'sign_key_hash_with_lock_height':
       return new Address(versions.pubkeyHash, hash160(ops[1].data!));
-    case 'sign_multisig':
-    case 'sign_script_hash': {
+    case 'sign_multisig': {
       const redeem = ops[ops.length - 1].data;
-      return redeem && redeem.length > 0 ? new Address(versions.scriptHash, hash160(redeem)) : null;
+      if (!redeem || redeem.length === 0) return null;
+      const inner = parseOps(redeem);
+      if (!inner || classify(inner) !== 'pay_multisig') return null;
+      return new Address(versions.scriptHash, hash160(redeem));
     }
+    case 'sign_script_hash':
+      return new Address(versions.scriptHash, hash160(ops[ops.length - 1].data!));
     default:
       return null;
   }
