@@ -2,7 +2,7 @@ import type { Network } from '../networks/index.js';
 import { Block } from '../primitives/block.js';
 import { BlockHeader, BLOCK_VERSION } from '../primitives/header.js';
 import { hashToHex } from '../primitives/hex.js';
-import { OutPoint } from '../primitives/transaction.js';
+import { OutPoint, type Transaction } from '../primitives/transaction.js';
 import type { EventBus } from '../bus/index.js';
 import { VerifyError } from '../consensus/errors.js';
 import { checkBlockBody, checkHeaderContext, connectBlockInputs, type ScriptJob } from '../consensus/block.js';
@@ -20,11 +20,12 @@ export interface PowVerifier {
 }
 export type PowResult = { ok: true } | { ok: false; reason: string };
 
-/** Script checking, implemented by the script-verification pool. */
+/** Script checking, implemented by the script-verification pool (job.txIndex indexes `txs`). */
 export interface ScriptVerifier {
-  /** Verify `jobs` of `block`; resolve to the first failure or ok. */
-  verifyBlockScripts(block: Block, jobs: readonly ScriptJob[]): Promise<{ ok: true } | { ok: false; txIndex: number; inputIndex: number; code: string; message: string }>;
+  /** Verify `jobs` over `txs` (a block's transactions, or one mempool tx); resolve to the first failure or ok. */
+  verifyScripts(txs: readonly Transaction[], jobs: readonly ScriptJob[]): Promise<ScriptCheckResult>;
 }
+export type ScriptCheckResult = { ok: true } | { ok: false; txIndex: number; inputIndex: number; code: string; message: string };
 
 export interface ChainOptions {
   store: ChainStore;
@@ -531,7 +532,7 @@ export class Chain {
       outputExisted: (op) => this.outputExisted(op),
     });
     if (result.scriptJobs.length > 0) {
-      const r = await this.scripts.verifyBlockScripts(block, result.scriptJobs);
+      const r = await this.scripts.verifyScripts(block.txs, result.scriptJobs);
       if (!r.ok) {
         throw new VerifyError('validate_inputs_failed', `tx ${r.txIndex} input ${r.inputIndex}: ${r.code} ${r.message}`, 100, { txIndex: r.txIndex, inputIndex: r.inputIndex });
       }

@@ -15,6 +15,7 @@
  * | tx         | txid (32)                                              | height u32 ‖ block hash 32 ‖ offset u32 ‖ length u32 ‖ index in block u32 ‖ output count u32 |
  * | addr       | address (21) ‖ height u32 BE ‖ txid (32) ‖ kind u8 ‖ index u32 BE | value u64 ‖ (kind 1: spent outpoint 36) |
  * | addrcoin   | address (21) ‖ outpoint (36)                           | height u32 ‖ value u64 ‖ flags u8 |
+ * | asset      | asset symbol (exact bytes)                             | height u32 ‖ txid 32 ‖ output index u32 — the first issue of the symbol |
  *
  * `address` is the 21-byte version ‖ hash160 of the output script's payment
  * address (scriptAddress); outputs without one are not in the address tables.
@@ -24,7 +25,7 @@
  */
 export const STORE_VERSION = 1;
 
-export const TABLES = ['meta', 'header', 'next', 'main', 'block', 'undo', 'coin', 'tx', 'addr', 'addrcoin'] as const;
+export const TABLES = ['meta', 'header', 'next', 'main', 'block', 'undo', 'coin', 'tx', 'addr', 'addrcoin', 'asset'] as const;
 export type TableName = (typeof TABLES)[number];
 
 export const META_VERSION = Buffer.from('version');

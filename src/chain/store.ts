@@ -305,6 +305,18 @@ export class ChainStore implements CoinView {
     return out;
   }
 
+  // ------------------------------------------------------------ asset index
+
+  assetCount(): number {
+    return this.db.asset.getCount();
+  }
+
+  /** Where a symbol was first issued. */
+  getAssetIssue(symbol: Buffer): { height: number; txid: Buffer; index: number } | null {
+    const v = this.db.asset.getBinary(symbol);
+    return v ? { height: v.readUInt32LE(0), txid: Buffer.from(v.subarray(4, 36)), index: v.readUInt32LE(36) } : null;
+  }
+
   // ------------------------------------------------------ connect / disconnect
 
   private addressOf(coin: Coin): Buffer | null {
@@ -371,6 +383,19 @@ export class ChainStore implements CoinView {
           }
         });
       });
+      // Asset registry: the first primary issue of each symbol (business rules come later, docs/consensus.md).
+      block.txs.forEach((tx) => {
+        tx.outputs.forEach((o, i) => {
+          const b = o.attachment.body;
+          if (b.kind !== 'asset_issue' || b.secondaryIssueThreshold >= 128 || b.symbol.length === 0) return;
+          if (this.db.asset.doesExist(b.symbol)) return;
+          const v = Buffer.allocUnsafe(40);
+          v.writeUInt32LE(height, 0);
+          tx.hash().copy(v, 4);
+          v.writeUInt32LE(i, 36);
+          this.db.asset.putSync(b.symbol, v);
+        });
+      });
       this.db.undo.putSync(hash, encodeUndo(spent));
       this.db.main.putSync(heightKey(height), hash);
       this.db.header.putSync(hash, record.encode());
@@ -416,6 +441,14 @@ export class ChainStore implements CoinView {
             const addr = coin ? this.addressOf(coin) : null;
             if (addr) this.db.addr.removeSync(addrHistoryKey(addr, height, txid, 1, n));
           });
+        }
+      });
+      block.txs.forEach((tx) => {
+        for (const o of tx.outputs) {
+          const b = o.attachment.body;
+          if (b.kind !== 'asset_issue' || b.symbol.length === 0) continue;
+          const v = this.db.asset.getBinary(b.symbol);
+          if (v && v.subarray(4, 36).equals(tx.hash())) this.db.asset.removeSync(b.symbol);
         }
       });
       this.db.undo.removeSync(hash);

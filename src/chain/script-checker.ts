@@ -1,0 +1,56 @@
+import type { Transaction } from '../primitives/transaction.js';
+import type { ScriptJob } from '../consensus/block.js';
+import { MVS_CONSENSUS_FLAGS } from '../consensus/script/flags.js';
+import type { TransactionJob } from '../consensus/script/verify.js';
+import type { VerifyResult } from '../consensus/script/errors.js';
+import { ScriptVerifierPool } from '../consensus/script/pool.js';
+import type { ScriptVerifier, ScriptCheckResult } from './chain.js';
+
+/**
+ * The chain's ScriptVerifier on top of the script-verification worker pool:
+ * each transaction travels once with the previous scripts of all its inputs;
+ * small workloads (a mempool tx, a near-empty block) run on the calling
+ * thread, where messaging would cost more than the checks.
+ */
+export class PooledScriptVerifier implements ScriptVerifier {
+  readonly pool: ScriptVerifierPool;
+  private readonly inlineMaxInputs: number;
+
+  constructor(opts: { pool?: ScriptVerifierPool; workers?: number; inlineMaxInputs?: number } = {}) {
+    this.pool = opts.pool ?? new ScriptVerifierPool({ size: opts.workers });
+    this.inlineMaxInputs = opts.inlineMaxInputs ?? 16;
+  }
+
+  async verifyScripts(txs: readonly Transaction[], jobs: readonly ScriptJob[]): Promise<ScriptCheckResult> {
+    if (jobs.length === 0) return { ok: true };
+    // Group the per-input jobs by transaction, keeping input order.
+    const byTx = new Map<number, ScriptJob[]>();
+    for (const j of jobs) {
+      let list = byTx.get(j.txIndex);
+      if (!list) byTx.set(j.txIndex, (list = []));
+      list.push(j);
+    }
+    const order: number[] = [];
+    const txJobs: TransactionJob[] = [];
+    for (const [txIndex, list] of byTx) {
+      const tx = txs[txIndex];
+      const prevScripts: Buffer[] = new Array(tx.inputs.length);
+      for (const j of list) prevScripts[j.inputIndex] = j.prevScript.raw;
+      order.push(txIndex);
+      txJobs.push({ txRaw: tx.toRaw(), prevScripts, flags: MVS_CONSENSUS_FLAGS });
+    }
+    const results: VerifyResult[][] = jobs.length <= this.inlineMaxInputs ? this.pool.verifySync(txJobs) : await this.pool.verifyTransactions(txJobs);
+    for (let k = 0; k < results.length; k++) {
+      const perInput = results[k];
+      for (let i = 0; i < perInput.length; i++) {
+        const r = perInput[i];
+        if (!r.ok) return { ok: false, txIndex: order[k], inputIndex: i, code: r.code, message: r.message };
+      }
+    }
+    return { ok: true };
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
