@@ -314,53 +314,31 @@ export function connectBlockInputs(block: Block, view: CoinView, ctx: ConnectCon
   const scriptJobs: ScriptJob[] = [];
   let fees = 0n;
   let p2shSigops = 0;
+  const txCtx: TxInputContext = {
+    network,
+    height,
+    maturityHeight: height,
+    medianTimePast: ctx.medianTimePast,
+    timestampAt: ctx.timestampAt,
+    outputExisted: ctx.outputExisted,
+  };
 
   for (let t = 0; t < txs.length; t++) {
     const tx = txs[t];
     if (tx.isCoinbase()) continue;
     const coinstake = pos && t === 1 && t < lead;
-    let valueIn = 0n;
-    const prevHeights: number[] = [];
-    for (let n = 0; n < tx.inputs.length; n++) {
-      const input = tx.inputs[n];
-      const key = input.prevout.toKey();
-      const skey = key.toString('latin1');
-      const where = { txIndex: t, inputIndex: n };
-      if (spentHere.has(skey)) throw new VerifyError('double_spend', `${input.prevout} spent twice in the block`, 100, where);
-      spentHere.add(skey);
-      const own = created.get(skey);
-      const coin = own ?? view.getCoin(key);
-      if (!coin) {
-        const existed = ctx.outputExisted?.(input.prevout) ?? false;
-        throw new VerifyError(existed ? 'double_spend' : 'input_not_found', `${input.prevout} is ${existed ? 'already spent' : 'unknown'}`, 100, where);
-      }
-      if (!own) spent.push({ key, coin });
-      if (coin.value > MAX_MONEY) throw new VerifyError('output_value_overflow', 'previous output value above max_money', 100, where);
-      if (coin.coinbase && height - coin.height < network.coinbaseMaturity) {
-        throw new VerifyError('coinbase_maturity', `spends a coinbase from height ${coin.height} before maturity (${network.coinbaseMaturity})`, 100, where);
-      }
-      checkDepositSpend(input.script, coin, height, where);
-      valueIn += coin.value;
-      if (valueIn > MAX_MONEY) throw new VerifyError('output_value_overflow', 'input total above max_money', 100, where);
-      prevHeights.push(coin.height);
-      if (coin.script.pattern() === 'pay_script_hash') p2shSigops += p2shSigopCount(input.script, where);
-      scriptJobs.push({ txIndex: t, inputIndex: n, prevScript: coin.script, prevValue: coin.value });
-    }
-    let valueOut = 0n;
-    for (const o of tx.outputs) valueOut += o.value;
-    if (valueIn < valueOut) throw new VerifyError('spend_exceeds_value', `tx ${t} spends ${valueOut} from inputs worth ${valueIn}`, 100, { txIndex: t });
-    const fee = valueIn - valueOut;
-    if (coinstake ? fee !== 0n : fee < MIN_TX_FEE) {
-      throw new VerifyError('fees_out_of_range', `tx ${t} fee ${fee} ${coinstake ? 'must be 0 for a coinstake' : `below ${MIN_TX_FEE}`}`, 100, { txIndex: t });
-    }
-    fees += fee;
+    const lookup = (key: Buffer): { coin: Coin; own: boolean } | null => {
+      const own = created.get(key.toString('latin1'));
+      if (own) return { coin: own, own: true };
+      const coin = view.getCoin(key);
+      return coin ? { coin, own: false } : null;
+    };
+    const r = connectTxInputs(tx, lookup, { ...txCtx, coinstake, txIndex: t, spentHere });
+    for (const s of r.spent) spent.push(s);
+    for (const j of r.scriptJobs) scriptJobs.push(j);
+    fees += r.fee;
+    p2shSigops += r.p2shSigops;
     if (fees > MAX_MONEY) throw new VerifyError('fees_out_of_range', 'block fees above max_money', 100, { txIndex: t });
-    if (tx.version >= TX_VERSION.CHECK_OUTPUT_SCRIPT && height >= network.posEnabledHeight && !isFinalTx(tx, height, ctx.medianTimePast)) {
-      throw new VerifyError('non_final_transaction', `tx ${t} is not final`, 100, { txIndex: t });
-    }
-    if (!checkSequenceLocks(tx, prevHeights, height, ctx.medianTimePast, ctx.timestampAt)) {
-      throw new VerifyError('sequence_locked', `tx ${t} spends an output before its relative lock`, 100, { txIndex: t });
-    }
   }
   if (p2shSigops > MAX_BLOCK_SIGOPS) throw new VerifyError('p2sh_sigops_limit', `block has ${p2shSigops} P2SH sigops`);
 
@@ -370,6 +348,95 @@ export function connectBlockInputs(block: Block, view: CoinView, ctx: ConnectCon
   if (claimed > allowed) throw new VerifyError('coinbase_too_large', `coinbase claims ${claimed}, at most ${allowed} allowed`, 100, { txIndex: 0 });
 
   return { fees, spent, scriptJobs, p2shSigops };
+}
+
+export interface TxInputContext {
+  network: Network;
+  /** Height of the block the transaction goes into (mempool: tip + 1). */
+  height: number;
+  /** H of the coinbase-maturity rule H − h ≥ maturity: the block height; the tip T in the mempool (§3.2). */
+  maturityHeight: number;
+  medianTimePast: number;
+  timestampAt: TimestampLookup;
+  outputExisted?: (outpoint: OutPoint) => boolean;
+  coinstake?: boolean;
+  txIndex?: number;
+  /** Outpoints already spent by earlier transactions of the same block. */
+  spentHere?: Set<string>;
+  /**
+   * Height to use for a previous output in the relative-lock rule; the
+   * reference's mempool gives pool parents height 0 (§5.6 [Q]).
+   */
+  lockHeightOf?: (coin: Coin, own: boolean) => number;
+}
+
+export interface TxInputResult {
+  fee: bigint;
+  /** Coins spent that existed before (not created by the same block). */
+  spent: { key: Buffer; coin: Coin }[];
+  scriptJobs: ScriptJob[];
+  p2shSigops: number;
+}
+
+/**
+ * The per-transaction input rules of connect_block / the mempool (§5.4,
+ * §5.6, §3.5): inputs exist and are unspent, value bounds, coinbase maturity,
+ * deposit-spend maturity, fee ≥ 10,000 (a coinstake: exactly 0), lock-time
+ * finality from PoS activation, sequence locks. `lookup` resolves a previous
+ * output (`own` when created in the same block or pool).
+ */
+export function connectTxInputs(
+  tx: Transaction,
+  lookup: (key: Buffer) => { coin: Coin; own: boolean } | null,
+  ctx: TxInputContext,
+): TxInputResult {
+  const { network, height } = ctx;
+  const t = ctx.txIndex ?? 0;
+  const spentHere = ctx.spentHere ?? new Set<string>();
+  const spent: { key: Buffer; coin: Coin }[] = [];
+  const scriptJobs: ScriptJob[] = [];
+  let p2shSigops = 0;
+  let valueIn = 0n;
+  const prevHeights: number[] = [];
+  for (let n = 0; n < tx.inputs.length; n++) {
+    const input = tx.inputs[n];
+    const key = input.prevout.toKey();
+    const skey = key.toString('latin1');
+    const where = { txIndex: t, inputIndex: n };
+    if (spentHere.has(skey)) throw new VerifyError('double_spend', `${input.prevout} spent twice`, 100, where);
+    spentHere.add(skey);
+    const found = lookup(key);
+    if (!found) {
+      const existed = ctx.outputExisted?.(input.prevout) ?? false;
+      throw new VerifyError(existed ? 'double_spend' : 'input_not_found', `${input.prevout} is ${existed ? 'already spent' : 'unknown'}`, 100, where);
+    }
+    const { coin, own } = found;
+    if (!own) spent.push({ key, coin });
+    if (coin.value > MAX_MONEY) throw new VerifyError('output_value_overflow', 'previous output value above max_money', 100, where);
+    if (coin.coinbase && ctx.maturityHeight - coin.height < network.coinbaseMaturity) {
+      throw new VerifyError('coinbase_maturity', `spends a coinbase from height ${coin.height} before maturity (${network.coinbaseMaturity})`, 100, where);
+    }
+    checkDepositSpend(input.script, coin, height, where);
+    valueIn += coin.value;
+    if (valueIn > MAX_MONEY) throw new VerifyError('output_value_overflow', 'input total above max_money', 100, where);
+    prevHeights.push(ctx.lockHeightOf ? ctx.lockHeightOf(coin, own) : coin.height);
+    if (coin.script.pattern() === 'pay_script_hash') p2shSigops += p2shSigopCount(input.script, where);
+    scriptJobs.push({ txIndex: t, inputIndex: n, prevScript: coin.script, prevValue: coin.value });
+  }
+  let valueOut = 0n;
+  for (const o of tx.outputs) valueOut += o.value;
+  if (valueIn < valueOut) throw new VerifyError('spend_exceeds_value', `tx ${t} spends ${valueOut} from inputs worth ${valueIn}`, 100, { txIndex: t });
+  const fee = valueIn - valueOut;
+  if (ctx.coinstake ? fee !== 0n : fee < MIN_TX_FEE) {
+    throw new VerifyError('fees_out_of_range', `tx ${t} fee ${fee} ${ctx.coinstake ? 'must be 0 for a coinstake' : `below ${MIN_TX_FEE}`}`, 100, { txIndex: t });
+  }
+  if (tx.version >= TX_VERSION.CHECK_OUTPUT_SCRIPT && height >= network.posEnabledHeight && !isFinalTx(tx, height, ctx.medianTimePast)) {
+    throw new VerifyError('non_final_transaction', `tx ${t} is not final`, 100, { txIndex: t });
+  }
+  if (!checkSequenceLocks(tx, prevHeights, height, ctx.medianTimePast, ctx.timestampAt)) {
+    throw new VerifyError('sequence_locked', `tx ${t} spends an output before its relative lock`, 100, { txIndex: t });
+  }
+  return { fee, spent, scriptJobs, p2shSigops };
 }
 
 function firstPushNumber(script: Script): number | null {

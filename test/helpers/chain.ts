@@ -36,9 +36,9 @@ export class TestPow implements PowVerifier {
  */
 export const ANYONE = Script.fromOps([opcode(OP.OP_1)]);
 export class OpTrueScripts implements ScriptVerifier {
-  async verifyBlockScripts(block: Block, jobs: readonly ScriptJob[]) {
+  async verifyScripts(txs: readonly Transaction[], jobs: readonly ScriptJob[]) {
     for (const j of jobs) {
-      const input = block.txs[j.txIndex].inputs[j.inputIndex];
+      const input = txs[j.txIndex].inputs[j.inputIndex];
       if (input.script.length !== 0 || !j.prevScript.equals(ANYONE)) {
         return { ok: false as const, txIndex: j.txIndex, inputIndex: j.inputIndex, code: 'EVAL_FALSE', message: 'not an OP_TRUE spend' };
       }
