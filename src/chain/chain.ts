@@ -55,6 +55,14 @@ export interface AddHeadersResult {
   failedIndex?: number;
 }
 
+/** A block being added whose raw bytes are not stored yet. */
+interface IncomingBlock {
+  rec: HeaderRecord;
+  block: Block;
+  raw: Buffer;
+  written: boolean;
+}
+
 /** Rejections that say nothing permanent about the block (do not mark it invalid). */
 const NOT_PERMANENT = new Set(['futuristic_timestamp', 'proof_of_stake_unsupported', 'merkle_mismatch', 'duplicate', 'orphan_block']);
 
@@ -140,7 +148,10 @@ export class Chain {
     const genesisHash = this.store.getHashAt(0);
     if (!genesisHash || !genesisHash.equals(this.network.genesis.hash())) throw new Error('chain store genesis does not match the network');
     this.tipRecord = tip;
-    this.bestHeaderRecord = tip;
+    // Headers-first sync may have stored headers beyond the tip before a restart.
+    const bestHash = this.store.getBestHeaderHash();
+    const best = bestHash ? this.store.getHeader(bestHash) : null;
+    this.bestHeaderRecord = best && !best.invalid && best.work > tip.work ? best : tip;
     this.log.info({ height: tip.height, hash: hashToHex(tip.hash) }, 'chain opened');
   }
 
@@ -254,26 +265,46 @@ export class Chain {
    * known header, pass the context rules and proof of work (checked in a batch
    * through the Ethash pool before anything is stored).
    */
-  addHeaders(headers: readonly BlockHeader[]): Promise<AddHeadersResult> {
-    return this.lock.run(() => this.addHeadersLocked(headers));
-  }
-
-  private async addHeadersLocked(headers: readonly BlockHeader[]): Promise<AddHeadersResult> {
+  async addHeaders(headers: readonly BlockHeader[]): Promise<AddHeadersResult> {
+    // Context rules need no lock (headers are immutable facts and parents never vanish);
+    // proof of work runs in the Ethash pool while blocks keep connecting.
     const fresh: HeaderRecord[] = [];
     const pending = new Map<string, HeaderRecord>();
     const find = (h: Buffer) => pending.get(h.toString('latin1')) ?? this.store.getHeader(h);
     let error: VerifyError | undefined;
     let failedIndex: number | undefined;
+    // A linear run of new headers shares one ancestor view, so a batch costs O(n), not O(n²).
+    let run: { base: HeaderRecord; byHeight: Map<number, HeaderRecord>; last: HeaderRecord } | null = null;
     for (let i = 0; i < headers.length; i++) {
       const header = headers[i];
-      if (find(header.hash())) continue;
+      const known = find(header.hash());
+      if (known) {
+        if (!known.invalid && known.work > this.bestHeaderRecord.work) this.bestHeaderRecord = known;
+        continue;
+      }
       const parent = find(header.prevHash);
       try {
         if (!parent) throw new VerifyError('orphan_block', `header ${header.hashHex()} does not connect to a known header`, 10);
         if (parent.invalid) throw new VerifyError('previous_block_invalid', `header ${header.hashHex()} builds on an invalid block`);
-        const rec = this.checkHeader(header, parent, pending);
+        let lookup: AncestorLookup;
+        if (run && run.last === parent) {
+          const r = run;
+          const baseLookup = this.branchLookup(r.base);
+          lookup = (h) => r.byHeight.get(h)?.header ?? (h <= r.base.height ? baseLookup(h) : null);
+        } else if (pending.has(parent.hash.toString('latin1'))) {
+          lookup = this.branchLookupWithPending(parent, pending);
+          run = null;
+        } else {
+          lookup = this.branchLookup(parent);
+          run = { base: parent, byHeight: new Map(), last: parent };
+        }
+        const rec = this.checkHeader(header, parent, lookup);
         fresh.push(rec);
         pending.set(rec.hash.toString('latin1'), rec);
+        if (run) {
+          run.byHeight.set(rec.height, rec);
+          run.last = rec;
+        }
       } catch (err) {
         if (!(err instanceof VerifyError)) throw err;
         error = err;
@@ -281,38 +312,37 @@ export class Chain {
         break;
       }
     }
-    // Proof of work for the whole batch in parallel; keep the prefix that passes.
     const powTargets = fresh.filter((r) => r.header.isPoW());
     if (powTargets.length > 0) {
       const results = await this.pow.verifyHeaders(powTargets.map((r) => r.header));
       const bad = results.findIndex((r) => !r.ok);
       if (bad >= 0) {
         const badRec = powTargets[bad];
-        const cut = fresh.indexOf(badRec);
-        fresh.length = cut;
+        fresh.length = fresh.indexOf(badRec);
         const r = results[bad] as { ok: false; reason: string };
         error = new VerifyError('proof_of_work', `header ${badRec.header.hashHex()}: ${r.reason}`);
         failedIndex = headers.indexOf(badRec.header);
       }
     }
-    this.store.putHeaders(fresh);
-    for (const rec of fresh) {
-      if (rec.work > this.bestHeaderRecord.work) this.bestHeaderRecord = rec;
-      void this.bus.emit('chain:header', { height: rec.height, hash: rec.hash, header: rec.header });
-    }
-    return { added: fresh, error, failedIndex };
+    return this.lock.run(() => {
+      // Store what is still new; a record that appeared meanwhile keeps its own status.
+      const toStore = fresh.filter((rec) => {
+        if (this.store.hasHeader(rec.hash)) return false;
+        const parent = pending.get(rec.header.prevHash.toString('latin1')) ?? this.store.getHeader(rec.header.prevHash);
+        return parent !== null && !parent.invalid;
+      });
+      let best = this.bestHeaderRecord;
+      for (const rec of toStore) if (rec.work > best.work) best = rec;
+      this.store.putHeaders(toStore, best !== this.bestHeaderRecord ? best.hash : undefined);
+      this.bestHeaderRecord = best;
+      for (const rec of toStore) void this.bus.emit('chain:header', { height: rec.height, hash: rec.hash, header: rec.header });
+      return { added: toStore, error, failedIndex };
+    });
   }
 
   /** Context rules of one header on top of `parent` (no proof of work). */
-  private checkHeader(header: BlockHeader, parent: HeaderRecord, pending?: Map<string, HeaderRecord>): HeaderRecord {
+  private checkHeader(header: BlockHeader, parent: HeaderRecord, lookup: AncestorLookup = this.branchLookup(parent)): HeaderRecord {
     const height = parent.height + 1;
-    let lookup: AncestorLookup;
-    if (pending && pending.size > 0) {
-      const base = this.branchLookupWithPending(parent, pending);
-      lookup = base;
-    } else {
-      lookup = this.branchLookup(parent);
-    }
     if (header.version === BLOCK_VERSION.POS) {
       throw new VerifyError('proof_of_stake_unsupported', `block ${height} is proof-of-stake, which this node cannot validate yet`, 0);
     }
@@ -373,9 +403,11 @@ export class Chain {
       return { status: 'invalid', hash, height: rec?.height, error: err };
     }
     rec.txCount = block.txs.length;
-    this.store.putBlock(rec, raw);
-
-    const result = await this.activateBestChain(rec);
+    // The common case — the block extends the tip — writes the raw block in the
+    // connect transaction itself; otherwise it is stored on its own below.
+    const incoming: IncomingBlock = { rec, block, raw, written: false };
+    const result = await this.activateBestChain(rec, incoming);
+    if (!incoming.written && !rec.invalid) this.store.putBlock(rec, raw);
     await this.resolveOrphans(hash);
     const now = this.store.getHeader(hash)!;
     if (now.invalid) return { status: 'invalid', hash, height: now.height, error: result.error };
@@ -428,12 +460,13 @@ export class Chain {
    * tip: validate the branch on an overlay first, then disconnect and connect
    * block by block (one write transaction each), then emit events.
    */
-  private async activateBestChain(from: HeaderRecord): Promise<{ reorganized: boolean; error?: VerifyError }> {
+  private async activateBestChain(from: HeaderRecord, incoming?: IncomingBlock): Promise<{ reorganized: boolean; error?: VerifyError }> {
     // The path to `from` must have every block stored, else wait for the missing ones.
     const path: HeaderRecord[] = [];
     let cur: HeaderRecord | null = from;
+    const hasBlock = (r: HeaderRecord) => r.has(STATUS.HAS_BLOCK) || (incoming !== undefined && r === incoming.rec);
     while (cur && !this.isOnMainChain(cur)) {
-      if (!cur.has(STATUS.HAS_BLOCK) || cur.invalid) return { reorganized: false };
+      if (!hasBlock(cur) || cur.invalid) return { reorganized: false };
       path.push(cur);
       cur = this.store.getHeader(cur.header.prevHash);
     }
@@ -468,7 +501,7 @@ export class Chain {
     const connects: { rec: HeaderRecord; block: Block; spent: SpentCoin[] }[] = [];
     let error: VerifyError | undefined;
     for (const rec of path) {
-      const block = this.store.getBlock(rec.hash)!;
+      const block = incoming && rec === incoming.rec ? incoming.block : this.store.getBlock(rec.hash)!;
       try {
         const spent = await this.validateConnect(block, rec, view, fork.height);
         view.connect(block, rec.height, spent);
@@ -491,7 +524,9 @@ export class Chain {
       await this.bus.emit('chain:block:disconnected', { height: d.rec.height, hash: d.rec.hash, block: d.block });
     }
     for (const c of connects) {
-      this.store.connectBlock(c.block, c.rec, c.spent);
+      const fresh = incoming !== undefined && c.rec === incoming.rec;
+      this.store.connectBlock(c.block, c.rec, c.spent, fresh ? incoming.raw : undefined);
+      if (fresh) incoming.written = true;
       this.tipRecord = c.rec;
       await this.bus.emit('chain:block:connected', { height: c.rec.height, hash: c.rec.hash, block: c.block });
     }

@@ -5,7 +5,7 @@
  *
  * | table      | key                                                    | value |
  * |------------|--------------------------------------------------------|-------|
- * | meta       | ascii name ("version", "tip", "network")               | see below |
+ * | meta       | ascii name ("version", "tip", "network", "bestheader")  | store version, tip hash, network name, most-work header hash |
  * | header     | block hash (32, internal order)                        | HeaderRecord: header (148) ‖ height u32 ‖ chain work u256 BE ‖ status u8 ‖ tx count u32 |
  * | next       | parent hash (32) ‖ child hash (32)                     | empty — the header tree's child links |
  * | main       | height u32 BE                                          | block hash of the best chain at that height |
@@ -31,6 +31,7 @@ export type TableName = (typeof TABLES)[number];
 export const META_VERSION = Buffer.from('version');
 export const META_TIP = Buffer.from('tip');
 export const META_NETWORK = Buffer.from('network');
+export const META_BEST_HEADER = Buffer.from('bestheader');
 
 /** Header status bits. */
 export const STATUS = {

@@ -14,6 +14,7 @@ import {
   META_VERSION,
   META_TIP,
   META_NETWORK,
+  META_BEST_HEADER,
   STATUS,
   heightKey,
   nextKey,
@@ -162,14 +163,15 @@ export class ChainStore implements CoinView {
     return this.headerCache.has(hash.toString('latin1')) || this.db.header.doesExist(hash);
   }
 
-  /** Store new header records (and their tree links) in one transaction. */
-  putHeaders(records: readonly HeaderRecord[]): void {
-    if (records.length === 0) return;
+  /** Store new header records (and their tree links) in one transaction; optionally record a new best header. */
+  putHeaders(records: readonly HeaderRecord[], bestHeader?: Buffer): void {
+    if (records.length === 0 && !bestHeader) return;
     this.env.transactionSync(() => {
       for (const rec of records) {
         this.db.header.putSync(rec.hash, rec.encode());
         this.db.next.putSync(nextKey(rec.header.prevHash, rec.hash), EMPTY);
       }
+      if (bestHeader) this.db.meta.putSync(META_BEST_HEADER, bestHeader);
     });
     for (const rec of records) this.cacheHeader(rec);
   }
@@ -191,6 +193,12 @@ export class ChainStore implements CoinView {
   }
 
   // ------------------------------------------------------------- best chain
+
+  /** The most-work valid header recorded by headers-first sync (may be ahead of the tip). */
+  getBestHeaderHash(): Buffer | null {
+    const v = this.db.meta.getBinary(META_BEST_HEADER);
+    return v ? Buffer.from(v) : null;
+  }
 
   getTipHash(): Buffer | null {
     const v = this.db.meta.getBinary(META_TIP);
