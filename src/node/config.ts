@@ -42,6 +42,10 @@ export interface ConfigValues {
   wsQueueLimit: number;
   wsQueueMessages: number;
   wsMaxConnections: number;
+  /** Worker threads for Ethash verification and mining (0 = one per core). */
+  ethashThreads: number;
+  /** Worker threads for script verification (0 = one per core). */
+  scriptThreads: number;
 }
 
 export type ConfigKey = keyof ConfigValues;
@@ -100,6 +104,8 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   { key: 'wsQueueLimit', flag: 'ws-queue-limit', valueName: 'bytes', kind: 'size', defaultText: '8MiB', env: 'MVSD_WS_QUEUE_LIMIT', file: 'server.ws_queue_limit', description: 'Per-client websocket send queue in bytes; a client that falls this far behind is dropped.' },
   { key: 'wsQueueMessages', flag: 'ws-queue-messages', valueName: 'n', kind: 'uint', defaultText: '1024', env: 'MVSD_WS_QUEUE_MESSAGES', file: 'server.ws_queue_messages', description: 'Per-client websocket send queue in frames.' },
   { key: 'wsMaxConnections', flag: 'ws-max-connections', valueName: 'n', kind: 'uint', defaultText: '256', env: 'MVSD_WS_MAX_CONNECTIONS', file: 'server.ws_max_connections', description: 'Most simultaneous websocket clients.' },
+  { key: 'ethashThreads', flag: 'ethash-threads', valueName: 'n', kind: 'uint', defaultText: '0 (one per core)', env: 'MVSD_ETHASH_THREADS', file: 'node.ethash_threads', description: 'Worker threads for Ethash verification and the CPU miner.' },
+  { key: 'scriptThreads', flag: 'script-threads', valueName: 'n', kind: 'uint', defaultText: '0 (one per core)', env: 'MVSD_SCRIPT_THREADS', file: 'node.script_threads', description: 'Worker threads for script (signature) verification.' },
 ];
 
 export class ConfigError extends Error {
@@ -423,6 +429,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     wsQueueLimit: 8 * 1024 * 1024,
     wsQueueMessages: 1024,
     wsMaxConnections: 256,
+    ethashThreads: 0,
+    scriptThreads: 0,
   };
   const merged = { ...defaults } as ConfigValues & Record<string, unknown>;
   for (const [k, v] of Object.entries(values)) if (v !== undefined) merged[k] = v;

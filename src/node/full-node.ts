@@ -102,9 +102,9 @@ export class FullNode implements RpcNode {
     this.store = new ChainStore({ path: join(dir, 'chain'), network: this.network });
     this.opened.push('store');
 
-    this.ethash = new Ethash({ dataDir: dir, threads: this.overrides.ethashThreads });
+    this.ethash = new Ethash({ dataDir: dir, threads: this.overrides.ethashThreads ?? (this.config.ethashThreads || undefined) });
     this.opened.push('ethash');
-    this.scripts = new PooledScriptVerifier({ workers: this.overrides.scriptWorkers });
+    this.scripts = new PooledScriptVerifier({ workers: this.overrides.scriptWorkers ?? (this.config.scriptThreads || undefined) });
     this.opened.push('scripts');
 
     const pow: PowVerifier = this.overrides.pow ?? { verifyHeaders: (hs) => this.ethash.verifyHeaders(hs) };
