@@ -32,7 +32,7 @@ let opensslRipemd = true;
 export function ripemd160(data: Uint8Array): Buffer {
   if (opensslRipemd) {
     try {
-      return nodeCrypto.createHash('ripemd160').update(data).digest();
+      return oneShot ? oneShot('ripemd160', data, 'buffer') : nodeCrypto.createHash('ripemd160').update(data).digest();
     } catch {
       // OpenSSL builds without the legacy digest: fall back to the JS one.
       opensslRipemd = false;

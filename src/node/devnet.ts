@@ -187,17 +187,18 @@ export async function runDevnet(argv: string[]): Promise<number> {
     let turn = 0;
     let lastStatus = 0;
     while (!stopping) {
+      // Report before mining the next block, so every node had the interval to catch up.
+      if (Date.now() - lastStatus >= 5000) {
+        lastStatus = Date.now();
+        const heights = await Promise.all(nodes.map((n) => rpcCall(n.rpcUrl, 'getheight', [], 2000).then(String, () => '?')));
+        if (!stopping) say(`heights: ${heights.map((h, i) => `node${i + 1}=${h}`).join(' ')}`);
+      }
       if (opts.blockInterval > 0) {
         try {
           await rpcCall(miner.rpcUrl, 'generate', [1, accounts[turn++ % accounts.length].address]);
         } catch (err) {
           if (!stopping) say(`mining failed: ${(err as Error).message}`);
         }
-      }
-      if (Date.now() - lastStatus >= 5000) {
-        lastStatus = Date.now();
-        const heights = await Promise.all(nodes.map((n) => rpcCall(n.rpcUrl, 'getheight', [], 2000).then(String, () => '?')));
-        if (!stopping) say(`heights: ${heights.map((h, i) => `node${i + 1}=${h}`).join(' ')}`);
       }
       for (const n of nodes) if (n.proc.exitCode !== null && !stopping) throw new Error(`node${n.index} exited (code ${n.proc.exitCode}); see its mvsd.log`);
       await sleep(opts.blockInterval > 0 ? opts.blockInterval * 1000 : 1000);
