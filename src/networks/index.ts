@@ -227,7 +227,8 @@ export const regtest: Network = {
   successiveLimitAboveHeight: NEVER,
 };
 
-export const networks: Record<NetworkName, Network> = { main: mainnet, test: testnet, regtest };
+/** The three networks, by their library names and by their --network names. */
+export const networks = { mainnet, testnet, regtest, main: mainnet, test: testnet } as const satisfies Record<NetworkName | 'mainnet' | 'testnet', Network>;
 
 export function getNetwork(name: string): Network {
   const key = name === 'mainnet' ? 'main' : name === 'testnet' ? 'test' : name;
