@@ -8,7 +8,7 @@
  * registers all of them. With --no-wallet pass a Wallet built with
  * `path: null`: account-bound methods then answer 1000 (as the reference does
  * with disable_account_operations), while getaddressetp, createrawtx,
- * decoderawtx, sendrawtx and signrawtx --wif keep working.
+ * decoderawtx, sendrawtx, signrawtx --wif and listtxs --address keep working.
  *
  * Deviation: every API version (/rpc, /rpc/v2, /rpc/v3) gets the v3 shapes;
  * transactions are formatted per version by src/rpc/format.ts.
@@ -166,6 +166,19 @@ export function registerWalletMethods<Ctx>(target: Registry<Ctx>, wallet: Wallet
     return txb(tx, meta, wallet);
   });
 
+  // §2.4 listtxs: an account's or one address's transactions, paged.
+  registry.implement(c.listtxs, (args) =>
+    wallet.listTxs({
+      name: optStr(args, 'ACCOUNTNAME'),
+      password: optStr(args, 'ACCOUNTAUTH'),
+      address: optStr(args, 'address'),
+      height: optStr(args, 'height'),
+      symbol: optStr(args, 'symbol'),
+      limit: big(args, 'limit'),
+      index: big(args, 'index'),
+    }),
+  );
+
   // §2.5 Raw transactions ------------------------------------------------------
   registry.implement(c.createrawtx, async (args) => {
     const tx = await wallet.createRawTx({
@@ -246,6 +259,7 @@ export const WALLET_METHODS = [
   'send',
   'sendfrom',
   'sendmore',
+  'listtxs',
   'createrawtx',
   'decoderawtx',
   'signrawtx',

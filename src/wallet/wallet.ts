@@ -50,6 +50,7 @@ import {
   verifyInputs,
 } from './signing.js';
 import { KEYFILE_ALGO, KEYFILE_VERSION, type Keyfile, decryptKeyfileMnemonic, encryptKeyfileMnemonic, formatKeyfile, parseKeyfile } from './keyfile.js';
+import { TxHistory, type TxPage } from './history.js';
 
 /**
  * The node's wallet: accounts kept in their own encrypted LMDB store,
@@ -186,6 +187,21 @@ export interface DepositInfo {
   tx_hash: string;
 }
 
+export interface ListTxsOptions {
+  name?: string;
+  password?: string;
+  /** -a: one address instead of the account's; then no account is needed. */
+  address?: string;
+  /** -e "from:to": heights in [from, to), to = 0 for no upper bound. */
+  height?: string;
+  /** -s: an issued asset's symbol (any case). */
+  symbol?: string;
+  /** -l (default 100, at most 100). */
+  limit?: bigint | number;
+  /** -i (default 1). */
+  index?: bigint | number;
+}
+
 export interface BalanceFilter {
   nozero?: boolean;
   greaterEqual?: bigint;
@@ -287,6 +303,15 @@ export function parseRange(text: string, what: string): [bigint, bigint] {
   const m = /^(\d+):(\d+)$/.exec(text.trim());
   if (!m) throw walletError('argument_legality', `invalid ${what} range '${text}' (expected "from:to")`);
   return [BigInt(m[1]), BigInt(m[2])];
+}
+
+/** listtxs -e "from:to" (colon_delimited2_item<uint64_t, uint64_t>); a bad value is a parse error (1021). */
+export function parseHeightRange(text: string): [number, number] {
+  const m = /^\s*(\d+):(\d+)\s*$/.exec(text);
+  if (!m || Number(m[1]) > Number.MAX_SAFE_INTEGER || Number(m[2]) > Number.MAX_SAFE_INTEGER) {
+    throw walletError('command_params', `the argument ('${text}') for option '--height' is invalid`);
+  }
+  return [Number(m[1]), Number(m[2])];
 }
 
 /** The reference's multisig script text (account_multisig::get_multisig_script), spacing included. */
@@ -835,6 +860,44 @@ export class Wallet {
   /** getaddressetp --deposited. */
   addressDeposits(text: string): DepositInfo[] {
     return depositsOf(this.view(), this.resolveAddress(text));
+  }
+
+  // ------------------------------------------------------------ history
+
+  /**
+   * listtxs (listtxs.cpp): the account's transactions, or with `address` one
+   * address's, newest first, one page. The account is checked when a name is
+   * given, and required without `address` (1000 as the reference's
+   * is_account_passwd_valid). Checks in the reference's order: address
+   * (4010), height range (5103), symbol (5010), then the page (2003).
+   */
+  listTxs(opts: ListTxsOptions): Promise<TxPage> {
+    const name = opts.name ?? '';
+    const password = opts.password ?? '';
+    const address = opts.address?.trim() ?? '';
+    if (name === '' && password === '' && address !== '') return Promise.resolve().then(() => this.listTxsWith(null, address, opts));
+    return this.withAccount(name, password, (u) => this.listTxsWith(u, address, opts));
+  }
+
+  private listTxsWith(u: Unlocked | null, addressText: string, opts: ListTxsOptions): TxPage {
+    let single: Address | null = null;
+    if (addressText !== '') {
+      single = Address.parse(addressText, this.network.address);
+      if (!single) throw walletError('address_invalid', 'invalid address parameter!');
+    }
+    const [from, to] = opts.height ? parseHeightRange(opts.height) : [0, 0];
+    if (from && to && from >= to) throw walletError('block_height', 'invalid height option!');
+    const history = new TxHistory(this.chain, this.mempool);
+    let symbol = '';
+    if (opts.symbol) {
+      // blockchain.uppercase_symbol, then get_issued_asset.
+      symbol = opts.symbol.toUpperCase();
+      if (!history.isIssuedAsset(symbol)) throw walletError('asset_symbol_notfound', `${symbol} not exist!`);
+    }
+    const name = u?.record.name;
+    const addresses = single ? [single] : this.accountAddresses(name!);
+    const own = name === undefined ? () => false : (a: string) => this.store.ownedAddress(name, a) !== null;
+    return history.page(addresses, { fromHeight: from, toHeight: to, symbol, limit: Number(opts.limit ?? 100), index: Number(opts.index ?? 1) }, own);
   }
 
   // ---------------------------------------------------------------- sending
