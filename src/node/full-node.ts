@@ -289,6 +289,9 @@ export class FullNode implements RpcNode {
   }
 
   isSyncing(): boolean {
-    return this.p2p ? !this.p2p.isSynced() : false;
+    if (!this.p2p) return false;
+    const s = this.p2p.syncStatus();
+    // No peer means nothing to catch up with (a lone regtest node, a solo miner).
+    return s.peers > 0 ? !s.synced : s.bestHeaderHeight > s.height;
   }
 }

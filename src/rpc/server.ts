@@ -113,6 +113,42 @@ export function readRequestId(id: JsonValue | undefined): number | bigint {
   throw new RpcError(1000, 'Value is not convertible to Int64.');
 }
 
+/**
+ * Text where JSON.parse provably returns what parseJson returns: no run of
+ * 16 digits (every integer is then below 2^53, so none needs a bigint), no
+ * exponent (no real beyond the double range), no integer `-0` (parseJson
+ * answers 0). Brackets are counted separately against the nesting limit.
+ */
+const UNSAFE_FOR_NATIVE_PARSE = /\d{16}|\d[eE]|-0(?![.0-9])/;
+/** Bodies up to this size may take the native parser; typical calls are a few hundred bytes. */
+const NATIVE_PARSE_MAX_CHARS = 16 * 1024;
+
+function bracketCount(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) n++;
+  }
+  return n;
+}
+
+/**
+ * A request body as parseJson reads it (bigint-exact, nesting-limited,
+ * strict), taking the native JSON.parse — several times faster — when the
+ * text cannot tell the two apart. Syntax errors always come from parseJson,
+ * for its messages.
+ */
+export function parseRequestBody(text: string, maxDepth: number): JsonValue {
+  if (text.length <= NATIVE_PARSE_MAX_CHARS && !UNSAFE_FOR_NATIVE_PARSE.test(text) && bracketCount(text) <= maxDepth) {
+    try {
+      return JSON.parse(text) as JsonValue;
+    } catch {
+      // fall through: parseJson reports the error
+    }
+  }
+  return parseJson(text, { maxDepth });
+}
+
 interface CallEnv {
   apiVersion: ApiVersion;
   path: string;
@@ -273,7 +309,7 @@ export class RpcServer<Ctx> {
     const env: CallEnv = { apiVersion, path: where.path ?? (apiVersion === 1 ? '/rpc' : `/rpc/v${apiVersion}`), remoteAddress: where.remoteAddress };
     let doc: JsonValue;
     try {
-      doc = parseJson(text, { maxDepth: this.options.maxJsonDepth });
+      doc = parseRequestBody(text, this.options.maxJsonDepth);
     } catch (err) {
       const detail = err instanceof JsonSyntaxError ? err.message : undefined;
       return this.errorBody(apiVersion, parseError(detail));

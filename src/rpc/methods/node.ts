@@ -16,6 +16,25 @@ export const REFERENCE_API_VERSION = '0.9.1';
 
 const fmt = (node: RpcNode, apiVersion: 1 | 2 | 3): FormatContext => ({ apiVersion, addresses: node.network.address });
 
+/** An object with its keys in jsoncpp's sorted order (mvsd writes every JSON object so). */
+function sortedKeys<T extends Record<string, unknown>>(obj: T): T {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(obj).sort()) out[k] = obj[k];
+  return out as T;
+}
+
+/**
+ * addnode's NODEADDRESS as config::authority accepts it: host (IPv4, a
+ * bracketed IPv6 or a name) and a port 1..65535; anything else fails as the
+ * reference's authority parse does (a plain exception → 1000).
+ */
+function checkNodeAddress(text: string | undefined): void {
+  if (text === undefined || text === '') throw new Error('NODEADDRESS is required');
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[2]) : 0;
+  if (!m || port < 1 || port > 65535) throw new Error(`invalid node address '${text}' (expected ip:port)`);
+}
+
 function hashArg(text: unknown, what: string): Buffer {
   try {
     return hashFromHex(String(text ?? ''), what);
@@ -42,11 +61,11 @@ export function registerNodeMethods(registry: Registry<RpcNode>): void {
       is_mining: node.miner.isMining(),
       hash_rate: Math.round(node.miner.hashRate()),
     };
-    if (v3) return info;
+    if (v3) return sortedKeys(info);
     // v1/v2 use hyphenated keys (mvs-rpc §1.4).
     const out: Record<string, unknown> = {};
     for (const [k, val] of Object.entries(info)) out[k === 'asset_count' ? 'network-assets-count' : k.replace(/_/g, '-')] = val;
-    return out;
+    return sortedKeys(out);
   });
 
   registry.implement(C.getheight, (_args, node) => node.chain.height);
@@ -77,11 +96,13 @@ export function registerNodeMethods(registry: Registry<RpcNode>): void {
     } else {
       hash = hashArg(key, 'block hash');
       const rec = node.chain.getRecord(hash);
-      if (!rec || !rec.has(2)) throw rpcError('block_hash_get', `block ${key} does not exist`);
+      // getblock.cpp throws block_height_get for an unknown hash too; the
+      // reference stores main-chain blocks only, so a side-chain block is unknown.
+      if (!rec || !rec.has(2) || !node.chain.isOnMainChain(rec)) throw rpcError('block_height_get', `block ${key} does not exist`);
     }
     if (args.json === false) {
       const raw = node.chain.store.getBlockRaw(hash);
-      if (!raw) throw rpcError('block_hash_get', `block ${key} does not exist`);
+      if (!raw) throw rpcError('block_height_get', `block ${key} does not exist`);
       return raw.toString('hex');
     }
     const block = node.chain.getBlock(hash)!;
@@ -112,7 +133,13 @@ export function registerNodeMethods(registry: Registry<RpcNode>): void {
     return meta.apiVersion >= 3 ? peers : { peers };
   });
 
-  registry.implement(C.addnode, (args, node) => node.addNode(args.NODEADDRESS as string | undefined, String(args.operation ?? '')));
+  registry.implement(C.addnode, async (args, node) => {
+    const operation = String(args.operation ?? '');
+    const address = args.NODEADDRESS as string | undefined;
+    if (operation === '' || operation === 'add' || operation === 'ban' || operation === 'peer') checkNodeAddress(address);
+    const result = await node.addNode(address, operation);
+    return result !== null && typeof result === 'object' && !Array.isArray(result) ? sortedKeys(result as Record<string, unknown>) : result;
+  });
 
   registry.implement(C.validateaddress, (args, node, meta) => {
     const text = String(args.PAYMENT_ADDRESS ?? '');
@@ -129,8 +156,8 @@ export function registerNodeMethods(registry: Registry<RpcNode>): void {
       }
     }
     const message = valid ? 'valid address' : 'invalid address!';
-    if (meta.apiVersion >= 3) return { address_type: type, testnet: node.network.testnetRules, is_valid: valid, message };
-    return { 'address-type': type, 'test-net': node.network.testnetRules, 'is-valid': valid, message };
+    if (meta.apiVersion >= 3) return sortedKeys({ address_type: type, testnet: node.network.testnetRules, is_valid: valid, message });
+    return sortedKeys({ 'address-type': type, 'test-net': node.network.testnetRules, 'is-valid': valid, message });
   });
 
   registry.implement(C.shutdown, (_args, node) => {
@@ -153,12 +180,12 @@ export function registerNodeMethods(registry: Registry<RpcNode>): void {
     if (lo > hi) throw rpcError('argument_legality', 'POINT1 must not be greater than POINT2');
     const span = hi - lo + 1n;
     const r = lo + (BigInt('0x' + randomBytes(16).toString('hex')) % span);
-    return { begin: lo, end: hi, random_num: r, random_hash: keccak256(Buffer.from(r.toString())).toString('hex') };
+    return sortedKeys({ begin: lo, end: hi, random_num: r, random_hash: keccak256(Buffer.from(r.toString())).toString('hex') });
   });
 
   registry.implement(C.verifyrandom, (args) => {
     const hash = String(args.RANDOM_HASH ?? '');
     const num = String(args.RANDOM_NUM ?? '');
-    return { random_num: num, random_hash: hash, is_valid: keccak256(Buffer.from(num)).toString('hex') === hash.toLowerCase() };
+    return sortedKeys({ is_valid: keccak256(Buffer.from(num)).toString('hex') === hash.toLowerCase(), random_hash: hash, random_num: num });
   });
 }
