@@ -9,6 +9,7 @@ import { VerifyError } from '../consensus/errors.js';
 import { checkTransaction } from '../consensus/tx.js';
 import { connectTxInputs, legacySigops } from '../consensus/block.js';
 import { Mutex } from '../util/mutex.js';
+import { BinaryHeap } from './heap.js';
 import { logger } from '../util/logger.js';
 
 /**
@@ -92,6 +93,16 @@ export class Mempool {
   private readonly orphansByParent = new Map<string, Set<string>>();
   private orphanBytes = 0;
   private bytes = 0;
+  private mtpCache: { tip: Buffer; value: number } | null = null;
+  /** Blocks were disconnected since the last full re-check (spends of their outputs may be invalid now). */
+  private revalidatePending = false;
+  /**
+   * Eviction candidates, lowest fee rate first (older first on ties). Lazy: an
+   * entry that left the pool or gained children is skipped when popped, and a
+   * parent is pushed again when its last child leaves, so trimming never
+   * rescans the pool.
+   */
+  private readonly evictionOrder = new BinaryHeap<MempoolEntry>((a, b) => a.feeRate < b.feeRate || (a.feeRate === b.feeRate && a.time < b.time));
   private readonly maxBytes: number;
   private readonly maxTxSize: number;
   private readonly expirySeconds: number;
@@ -115,6 +126,8 @@ export class Mempool {
       this.bus.onAwait('chain:block:connected', (e) => this.lock.run(() => this.blockConnected(e.block))),
       this.bus.onAwait('chain:block:disconnected', (e) => this.lock.run(() => this.blockDisconnected(e.block))),
       this.bus.onAwait('chain:reorganized', () => this.lock.run(() => this.revalidateAll('reorg-invalid'))),
+      // popblock / invalidation disconnect without a reorganization event: re-check once the tip settles.
+      this.bus.onAwait('chain:tip', () => this.lock.run(() => (this.revalidatePending ? this.revalidateAll('reorg-invalid') : undefined))),
     );
   }
 
@@ -138,6 +151,11 @@ export class Mempool {
     return this.entries.get(key(txid));
   }
 
+  /** All entries in no particular order (cheaper than all() when the caller orders them itself). */
+  entryList(): MempoolEntry[] {
+    return [...this.entries.values()];
+  }
+
   /** All entries, parents before children. */
   all(): MempoolEntry[] {
     const out: MempoolEntry[] = [];
@@ -150,6 +168,24 @@ export class Mempool {
       out.push(e);
     };
     for (const k of this.entries.keys()) visit(k);
+    return out;
+  }
+
+  /** All entries, every transaction after the pool transactions whose outputs it spends. */
+  private inputOrder(): MempoolEntry[] {
+    const out: MempoolEntry[] = [];
+    const done = new Set<string>();
+    const visit = (k: string, e: MempoolEntry) => {
+      if (done.has(k)) return;
+      done.add(k);
+      for (const input of e.tx.inputs) {
+        const pk = key(input.prevout.hash);
+        const parent = this.entries.get(pk);
+        if (parent) visit(pk, parent);
+      }
+      out.push(e);
+    };
+    for (const [k, e] of this.entries) visit(k, e);
     return out;
   }
 
@@ -206,11 +242,16 @@ export class Mempool {
       if (s) throw new MempoolError('mempool_conflict', `input ${input.prevout} is already spent by pool transaction ${hashToHex(Buffer.from(s, 'latin1'))}`);
     }
 
-    // Unknown parents → orphan.
+    // Unknown parents → orphan. The chain coins read here serve the input rules below (same tick, same tip).
     const missing = new Set<string>();
+    const chainCoins = new Map<string, Coin>();
     for (const input of tx.inputs) {
-      const ok = this.entries.has(key(input.prevout.hash)) || this.chain.store.getCoin(input.prevout.toKey()) !== null;
-      if (!ok && !this.chain.store.getTxLocation(input.prevout.hash)) missing.add(key(input.prevout.hash));
+      const parentKey = key(input.prevout.hash);
+      if (this.entries.has(parentKey)) continue;
+      const outKey = input.prevout.toKey();
+      const coin = this.chain.store.getCoin(outKey);
+      if (coin) chainCoins.set(key(outKey), coin);
+      else if (!this.chain.store.getTxLocation(input.prevout.hash)) missing.add(parentKey);
     }
     if (missing.size > 0) {
       this.addOrphan(tx, size, missing);
@@ -227,10 +268,10 @@ export class Mempool {
         parents.add(key(op.hash));
         return { coin: new Coin(o, tip.height + 1, false), own: true };
       }
-      const coin = this.chain.store.getCoin(outKey);
+      const coin = chainCoins.get(key(outKey)) ?? this.chain.store.getCoin(outKey);
       return coin ? { coin, own: false } : null;
     };
-    const mtp = this.chain.medianTimePast(tip);
+    const mtp = this.medianTimePastOf(tip);
     const result = connectTxInputs(tx, lookup, {
       network: this.network,
       height: tip.height + 1,
@@ -266,6 +307,12 @@ export class Mempool {
     return entry;
   }
 
+  /** Median time past of the tip, computed once per tip (it reads 11 headers). */
+  private medianTimePastOf(tip: Chain['tip']): number {
+    if (!this.mtpCache || !this.mtpCache.tip.equals(tip.hash)) this.mtpCache = { tip: tip.hash, value: this.chain.medianTimePast(tip) };
+    return this.mtpCache.value;
+  }
+
   /**
    * Policy (stricter than the reference, whose is_standard is always true):
    * outputs must be one of the pay patterns, input scripts push-only.
@@ -298,6 +345,14 @@ export class Mempool {
     this.bytes += e.size;
     for (const input of e.tx.inputs) this.spenders.set(key(input.prevout.toKey()), k);
     for (const p of e.parents) this.entries.get(p)?.children.add(k);
+    this.evictionOrder.push(e);
+    // Drop the references of entries that left long ago (the heap only grows between trims).
+    if (this.evictionOrder.size > 2 * this.entries.size + 1024) this.rebuildEvictionOrder();
+  }
+
+  private rebuildEvictionOrder(): void {
+    this.evictionOrder.clear();
+    for (const e of this.entries.values()) if (e.children.size === 0) this.evictionOrder.push(e);
   }
 
   /** Remove an entry (and, when `withDescendants`, everything spending it). */
@@ -312,20 +367,26 @@ export class Mempool {
       const ik = key(input.prevout.toKey());
       if (this.spenders.get(ik) === k) this.spenders.delete(ik);
     }
-    for (const p of e.parents) this.entries.get(p)?.children.delete(k);
+    for (const p of e.parents) {
+      const parent = this.entries.get(p);
+      if (!parent) continue;
+      parent.children.delete(k);
+      if (parent.children.size === 0) this.evictionOrder.push(parent); // a leaf again: evictable
+    }
     for (const c of e.children) this.entries.get(c)?.parents.delete(k);
     removed.push(e);
     void this.bus.emit('mempool:tx:removed', { tx: e.tx, txid: e.txid, reason });
     return removed;
   }
 
-  /** Evict the lowest fee-rate entries (with their descendants) until under the byte cap. */
+  /** Evict the lowest fee-rate leaf entries (no in-pool children) until under the byte cap. */
   private trimToSize(): void {
     while (this.bytes > this.maxBytes && this.entries.size > 0) {
-      let worst: MempoolEntry | null = null;
-      for (const e of this.entries.values()) if (e.children.size === 0 && (!worst || e.feeRate < worst.feeRate)) worst = e;
+      const worst = this.evictionOrder.pop();
       if (!worst) break;
-      this.remove(key(worst.txid), 'evicted', true);
+      const k = key(worst.txid);
+      if (this.entries.get(k) !== worst || worst.children.size > 0) continue; // gone, or not a leaf now
+      this.remove(k, 'evicted', true);
     }
   }
 
@@ -411,6 +472,9 @@ export class Mempool {
   }
 
   private async blockDisconnected(block: Block): Promise<void> {
+    // Pool entries may spend this block's outputs (coinbase included) or depend on its timestamps:
+    // the whole pool is re-checked on the next tip or reorganization event.
+    this.revalidatePending = true;
     // Re-admit the disconnected block's transactions (children first need parents: keep block order).
     for (const tx of block.txs) {
       if (tx.isCoinbase()) continue;
@@ -422,11 +486,18 @@ export class Mempool {
     }
   }
 
-  /** Re-check every entry against the current tip; drop (and announce) what is no longer valid. */
+  /**
+   * Re-check every entry against the current tip; drop (and announce) what is
+   * no longer valid. Entries go in the order of their inputs, not of the
+   * parent links: an entry admitted while its parent was confirmed has no
+   * link to the parent that a disconnect brought back into the pool.
+   */
   private async revalidateAll(reason: 'reorg-invalid'): Promise<void> {
-    const all = this.all();
+    this.revalidatePending = false;
+    const all = this.inputOrder();
     this.entries.clear();
     this.spenders.clear();
+    this.evictionOrder.clear();
     this.bytes = 0;
     for (const e of all) {
       try {

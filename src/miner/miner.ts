@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Network } from '../networks/index.js';
-import type { Block } from '../primitives/block.js';
+import { Block } from '../primitives/block.js';
 import { Address } from '../primitives/address.js';
 import type { EventBus } from '../bus/index.js';
 import type { Chain } from '../chain/chain.js';
@@ -34,6 +35,8 @@ export interface MinerOptions {
    * build but hashes ~100× faster).
    */
   lightModeMaxBits?: bigint;
+  /** Pause of the CPU miner after a failed round, in ms (default 1000). */
+  retryDelayMs?: number;
 }
 
 interface WorkPackage {
@@ -60,13 +63,15 @@ export class Miner {
   private readonly threads?: number;
   private readonly now: () => number;
   private readonly lightModeMaxBits: bigint;
+  private readonly retryDelayMs: number;
   private readonly log = logger('miner');
   private address: string | null = null;
   private loop: Promise<void> | null = null;
-  private abort: AbortController | null = null;
-  private stopping = false;
+  /** Aborted by stop(): ends the CPU miner's loop and its current search. */
+  private loopStop: AbortController | null = null;
+  /** Every running nonce search (the loop's and generate's); a tip change aborts them all. */
+  private readonly searches = new Set<AbortController>();
   private rate = 0;
-  private blocksFound = 0;
   private readonly work = new Map<string, WorkPackage>();
   private workTip: Buffer | null = null;
   private poolChanged = false;
@@ -82,10 +87,11 @@ export class Miner {
     this.threads = opts.threads;
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
     this.lightModeMaxBits = opts.lightModeMaxBits ?? 50_000n;
+    this.retryDelayMs = opts.retryDelayMs ?? 1000;
     this.unsubscribe.push(
       this.bus.on('chain:tip', () => {
         // Any running search is for a stale parent now.
-        this.abort?.abort();
+        for (const s of this.searches) s.abort();
         this.work.clear();
         this.workTip = null;
       }),
@@ -124,19 +130,19 @@ export class Miner {
     if (this.closed) throw new MinerError('CLOSED', 'miner is closed');
     if (this.loop) throw new MinerError('ALREADY_MINING', 'the miner is already running');
     this.setPaymentAddress(address);
-    this.stopping = false;
-    this.blocksFound = 0;
     this.log.info({ address, blocks }, 'mining started');
-    this.loop = this.mineLoop(address, blocks).finally(() => {
+    const stop = new AbortController();
+    this.loopStop = stop;
+    this.loop = this.mineLoop(address, blocks, stop.signal).finally(() => {
       this.loop = null;
+      this.loopStop = null;
       this.rate = 0;
     });
   }
 
   /** Stop the CPU miner; resolves once the search has ended (within a hash per worker). */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.abort?.abort();
+    this.loopStop?.abort();
     if (this.loop) await this.loop;
   }
 
@@ -146,18 +152,20 @@ export class Miner {
     for (const u of this.unsubscribe) u();
   }
 
-  private async mineLoop(address: string, blocks: number): Promise<void> {
-    while (!this.stopping && (blocks === 0 || this.blocksFound < blocks)) {
+  private async mineLoop(address: string, blocks: number, stop: AbortSignal): Promise<void> {
+    let found = 0;
+    while (!stop.aborted && (blocks === 0 || found < blocks)) {
       try {
-        const block = await this.mineOne(address);
-        if (block) this.blocksFound++;
+        const block = await this.mineOne(address, stop);
+        if (block) found++;
       } catch (err) {
-        if (this.stopping || this.closed) break;
+        if (stop.aborted || this.closed) break;
         this.log.error({ err }, 'mining round failed');
-        await new Promise((r) => setTimeout(r, 1000));
+        // Back off, but let stop() end the wait at once.
+        await sleep(this.retryDelayMs, undefined, { signal: stop }).catch(() => undefined);
       }
     }
-    this.log.info({ blocks: this.blocksFound }, 'mining stopped');
+    this.log.info({ blocks: found }, 'mining stopped');
   }
 
   /** Mine `count` blocks right now (regtest's `generate`), returning them in order. */
@@ -174,9 +182,10 @@ export class Miner {
 
   /**
    * One template, one search. Returns the block when the chain connected it,
-   * null when the search was cancelled (tip moved, stop) so the caller retries.
+   * null when the search was cancelled (tip moved, `stop` aborted) so the
+   * caller retries or ends.
    */
-  private async mineOne(address: string): Promise<Block | null> {
+  private async mineOne(address: string, stop?: AbortSignal): Promise<Block | null> {
     const template = buildTemplate({
       chain: this.chain,
       mempool: this.mempool,
@@ -188,30 +197,44 @@ export class Miner {
     const header = template.block.header;
     const epoch = epochOf(header.number);
     const mode = header.bits <= this.lightModeMaxBits ? 'light' : 'full';
+    if (stop?.aborted) return null;
     const abort = new AbortController();
-    this.abort = abort;
-    const result = await this.ethash.search({
-      sealHash: sealHash(header),
-      boundary: boundary(header.bits),
-      epoch,
-      startNonce: BigInt('0x' + randomBytes(8).toString('hex')),
-      signal: abort.signal,
-      mode,
-      threads: this.threads,
-      onProgress: (p) => {
-        this.rate = p.hashRate;
-      },
-    });
-    if (this.abort === abort) this.abort = null;
+    const onStop = () => abort.abort();
+    stop?.addEventListener('abort', onStop, { once: true });
+    // Registered before the first await: a tip change from here on cancels this search.
+    this.searches.add(abort);
+    let result: Awaited<ReturnType<Ethash['search']>>;
+    try {
+      result = await this.ethash.search({
+        sealHash: sealHash(header),
+        boundary: boundary(header.bits),
+        epoch,
+        startNonce: BigInt('0x' + randomBytes(8).toString('hex')),
+        signal: abort.signal,
+        mode,
+        threads: this.threads,
+        onProgress: (p) => {
+          this.rate = p.hashRate;
+        },
+      });
+    } finally {
+      this.searches.delete(abort);
+      stop?.removeEventListener('abort', onStop);
+    }
     if (!result.found) return null;
     this.rate = result.hashRate;
     header.nonce = result.nonce;
     header.mixHash = result.mixHash;
     header.invalidate();
     const r = await this.chain.addBlock(template.block);
+    if (r.status === 'invalid') {
+      // Our own template failed validation (an inconsistent pool or a bug). Retrying would mine
+      // the same invalid block forever: fail the round (the loop backs off, generate reports it).
+      throw new MinerError('REJECTED', `the mined block was refused: ${r.error?.code ?? 'invalid'} ${r.error?.message ?? ''}`.trim());
+    }
     if (r.status !== 'connected' && r.status !== 'reorganized') {
-      // A competing block may have won the race; anything else is a bug worth a loud log.
-      if (r.status !== 'stored') this.log.warn({ status: r.status, code: r.error?.code, msg: r.error?.message }, 'mined block not accepted');
+      // A competing block won the race (stored on a side branch): try again on the new tip.
+      if (r.status !== 'stored') this.log.warn({ status: r.status }, 'mined block not accepted');
       return null;
     }
     this.log.info({ height: template.height, hash: template.block.hashHex(), txs: template.txCount }, 'mined a block');
@@ -261,12 +284,13 @@ export class Miner {
     const w = this.work.get(headerHash.toLowerCase());
     if (!w) return false;
     if (!w.template.prevHash.equals(this.chain.tip.hash)) return false;
-    // Copy the header fields so a failed attempt leaves the package reusable.
-    const block = w.template.block;
-    const saved = { nonce: block.header.nonce, mix: block.header.mixHash };
-    block.header.nonce = nonce;
-    block.header.mixHash = mixHash;
-    block.header.invalidate();
+    // Each attempt seals its own copy of the header: concurrent submissions for one package
+    // (several GPUs) cannot overwrite each other's nonce, and a failed one leaves the package usable.
+    const header = w.template.block.header.clone();
+    header.nonce = nonce;
+    header.mixHash = mixHash;
+    header.invalidate();
+    const block = new Block(header, w.template.block.txs);
     const r = await this.chain.addBlock(block);
     if (r.status === 'connected' || r.status === 'reorganized') {
       this.work.delete(w.sealHex);
@@ -274,10 +298,7 @@ export class Miner {
       await this.bus.emit('miner:block:found', { height: w.template.height, hash: block.hash() });
       return true;
     }
-    block.header.nonce = saved.nonce;
-    block.header.mixHash = saved.mix;
-    block.header.invalidate();
-    this.log.info({ code: r.error?.code, msg: r.error?.message }, 'getwork solution rejected');
+    this.log.info({ status: r.status, code: r.error?.code, msg: r.error?.message }, 'getwork solution rejected');
     return false;
   }
 }

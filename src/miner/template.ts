@@ -1,7 +1,7 @@
 import type { Network } from '../networks/index.js';
 import { blockSubsidy, depositReward } from '../networks/index.js';
 import { Block, MAX_BLOCK_SIZE } from '../primitives/block.js';
-import { BLOCK_VERSION } from '../primitives/header.js';
+import { BLOCK_VERSION, HEADER_SIZE } from '../primitives/header.js';
 import type { Transaction } from '../primitives/transaction.js';
 import { depositLockHeight, lockHeightScript, type Script } from '../primitives/script.js';
 import { scriptAddress } from '../primitives/address.js';
@@ -9,6 +9,7 @@ import { requiredBits } from '../consensus/difficulty.js';
 import { legacySigops, MAX_BLOCK_SIGOPS } from '../consensus/block.js';
 import type { Chain } from '../chain/chain.js';
 import type { Mempool, MempoolEntry } from '../mempool/mempool.js';
+import { BinaryHeap } from '../mempool/heap.js';
 import { createCoinbase, assembleBlock } from './assemble.js';
 
 /** The reference miner fills at most half a block (miner.cpp get_block_transactions). */
@@ -21,7 +22,10 @@ export interface TemplateOptions {
   /** Output script of the coinbase (the miner's address). */
   payTo: Script;
   now?: () => number;
+  /** Size budget in bytes (default TEMPLATE_MAX_SIZE); the block stays strictly below it. */
   maxSize?: number;
+  /** Sigop budget, legacy plus P2SH (default MAX_BLOCK_SIGOPS); the block stays strictly below it. */
+  maxSigops?: number;
   /** Extra coinbase push (distinct coinbases for parallel templates). */
   extraNonce?: Buffer;
 }
@@ -53,46 +57,112 @@ export function buildTemplate(opts: TemplateOptions): BlockTemplate {
   const lookup = (h: number) => chain.getRecordAt(h)?.header ?? null;
   const bits = requiredBits(network, height, { version: BLOCK_VERSION.POW, timestamp, bits: 0n, number: height }, lookup);
 
-  const selected: MempoolEntry[] = [];
-  const rewards: Transaction[] = [];
-  let fees = 0n;
   const coinbaseProbe = createCoinbase(height, opts.payTo, 0n, opts.extraNonce);
-  let size = 148 + 9 + coinbaseProbe.size() + 8;
-  let sigops = legacySigops(coinbaseProbe);
-
-  if (opts.mempool) {
-    const included = new Set<string>();
-    const rewardIds = new Set<string>();
-    const pending = opts.mempool.all().sort((a, b) => b.feeRate - a.feeRate);
-    let progress = true;
-    while (progress && pending.length > 0) {
-      progress = false;
-      for (let i = 0; i < pending.length; i++) {
-        const e = pending[i];
-        if ([...e.parents].some((p) => !included.has(p))) continue; // parent not in yet
-        pending.splice(i--, 1);
-        const own = rewardCoinbasesFor(e.tx, network, height);
-        if (own === null) continue; // deposit not payable (unknown lock or after PoS)
-        const ownIds = own.map((r) => r.hash().toString('latin1'));
-        if (ownIds.some((id) => rewardIds.has(id))) continue; // identical reward coinbase would duplicate a txid
-        const addSize = e.size + own.reduce((n, r) => n + r.size(), 0);
-        const addSigops = e.sigops + own.reduce((n, r) => n + legacySigops(r), 0);
-        if (size + addSize >= maxSize || sigops + addSigops >= MAX_BLOCK_SIGOPS) continue;
-        selected.push(e);
-        rewards.push(...own);
-        ownIds.forEach((id) => rewardIds.add(id));
-        included.add(e.txid.toString('latin1'));
-        size += addSize;
-        sigops += addSigops;
-        fees += e.fee;
-        progress = true;
-      }
-    }
-  }
+  const picked = opts.mempool
+    ? selectTransactions(opts.mempool.entryList(), {
+        network,
+        height,
+        maxSize,
+        maxSigops: opts.maxSigops ?? MAX_BLOCK_SIGOPS,
+        // Header, the largest transaction-count varint, the coinbase (its value has a fixed width).
+        baseSize: HEADER_SIZE + 9 + coinbaseProbe.size(),
+        baseSigops: legacySigops(coinbaseProbe),
+      })
+    : { selected: [], rewards: [], fees: 0n };
+  const { selected, rewards, fees } = picked;
 
   const coinbase = createCoinbase(height, opts.payTo, blockSubsidy(network, height, BLOCK_VERSION.POW) + fees, opts.extraNonce);
   const block = assembleBlock({ prevHash: tip.hash, height, timestamp, bits, txs: [coinbase, ...rewards, ...selected.map((e) => e.tx)] });
   return { block, height, fees, prevHash: tip.hash, txCount: block.txs.length, createdAt: now };
+}
+
+interface SelectionLimits {
+  network: Network;
+  height: number;
+  maxSize: number;
+  maxSigops: number;
+  /** Bytes and sigops already taken by the header and the coinbase. */
+  baseSize: number;
+  baseSigops: number;
+}
+
+interface Selection {
+  selected: MempoolEntry[];
+  rewards: Transaction[];
+  fees: bigint;
+}
+
+/** Highest fee rate first; ties by arrival time, then txid, so a template is a function of the pool. */
+function compareCandidates(a: MempoolEntry, b: MempoolEntry): number {
+  return b.feeRate - a.feeRate || a.time - b.time || Buffer.compare(a.txid, b.txid);
+}
+const betterCandidate = (a: MempoolEntry, b: MempoolEntry) => compareCandidates(a, b) < 0;
+
+/**
+ * Bitcoin-0.8-style selection (get_block_transactions, mvs-consensus §7.1):
+ * repeatedly take the best fee rate among the transactions whose in-pool
+ * parents are all in the block already; taking one releases the children it
+ * was the last missing parent of. A transaction that does not fit the size
+ * or sigop budget is skipped, and so are its descendants (never ready).
+ * The transactions ready from the start are sorted once; only released
+ * children go through a heap, and the next pick is the better of the two
+ * heads — O(n log n) in the pool size.
+ */
+function selectTransactions(entries: readonly MempoolEntry[], limits: SelectionLimits): Selection {
+  const { network, height, maxSize, maxSigops } = limits;
+  const initial: MempoolEntry[] = [];
+  /** Transactions waiting for in-pool parents (the pool keeps `parents` to entries it holds), by txid key. */
+  const waiting = new Map<string, { entry: MempoolEntry; missing: number }>();
+  for (const e of entries) {
+    if (e.parents.size === 0) initial.push(e);
+    else waiting.set(e.txid.toString('latin1'), { entry: e, missing: e.parents.size });
+  }
+  initial.sort(compareCandidates);
+  const released = new BinaryHeap<MempoolEntry>(betterCandidate);
+  let next = 0;
+  const take = (): MempoolEntry | undefined => {
+    const head = released.peek();
+    if (next < initial.length && (head === undefined || betterCandidate(initial[next], head))) return initial[next++];
+    return released.pop();
+  };
+
+  const out: Selection = { selected: [], rewards: [], fees: 0n };
+  const rewardIds = new Set<string>();
+  let size = limits.baseSize;
+  let sigops = limits.baseSigops;
+  for (let e = take(); e; e = take()) {
+    if (size + e.size >= maxSize || sigops + e.sigops >= maxSigops) continue; // cannot fit, rewards or not
+    const own = rewardCoinbasesFor(e.tx, network, height);
+    if (own === null) continue; // deposit not payable (unknown lock or after PoS)
+    let addSize = e.size;
+    let addSigops = e.sigops;
+    let ownIds: string[] = [];
+    if (own.length > 0) {
+      ownIds = own.map((r) => r.hash().toString('latin1'));
+      if (ownIds.some((id) => rewardIds.has(id))) continue; // an identical reward coinbase would duplicate a txid
+      for (const r of own) {
+        addSize += r.size();
+        addSigops += legacySigops(r);
+      }
+    }
+    // The reference's bounds: block size and sigops strictly below the caps.
+    if (size + addSize >= maxSize || sigops + addSigops >= maxSigops) continue;
+    out.selected.push(e);
+    out.rewards.push(...own);
+    for (const id of ownIds) rewardIds.add(id);
+    size += addSize;
+    sigops += addSigops;
+    out.fees += e.fee;
+    for (const c of e.children) {
+      const w = waiting.get(c);
+      if (!w) continue;
+      if (--w.missing === 0) {
+        waiting.delete(c);
+        released.push(w.entry);
+      }
+    }
+  }
+  return out;
 }
 
 /**

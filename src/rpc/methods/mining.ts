@@ -41,6 +41,7 @@ function parseHexU64(text: string, what: string): bigint {
 export function registerMiningMethods(registry: Registry<RpcNode>): void {
   registry.implement(C.startmining, async (args, node) => {
     if (String(args.consensus ?? 'pow') !== 'pow') throw rpcError('argument_legality', 'only pow mining is supported');
+    if (args.symbol) throw rpcError('argument_legality', 'MST mining is not supported yet');
     const address = await accountAddress(node, String(args.ACCOUNTNAME), String(args.ACCOUNTAUTH), (args.address as string | undefined) || undefined);
     const n = Number(args.number ?? 0);
     try {
