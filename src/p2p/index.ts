@@ -169,8 +169,11 @@ export class P2PNode {
         if (txs.length > 0) this.relay.onTransactionNotFound(peer, txs);
         return;
       }
-      case 'getheaders':
-        return this.server.onGetHeaders(peer, message);
+      case 'getheaders': {
+        const peerHas = this.server.onGetHeaders(peer, message);
+        if (peerHas) this.relay.noteHeaderSent(peer, peerHas);
+        return;
+      }
       case 'getblocks':
         return this.server.onGetBlocks(peer, message);
       case 'getdata':
@@ -198,12 +201,15 @@ export class P2PNode {
     }
   }
 
+  /** Closes the listener and every peer and waits for the messages being handled; persists hosts and bans. */
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
     if (this.relayTimer) clearInterval(this.relayTimer);
     this.relayTimer = null;
     await this.pool.stop();
+    // Headers still in verification would otherwise reach a closed chain.
+    await this.sync.drain();
     this.relay.stop();
     this.sync.stop();
   }

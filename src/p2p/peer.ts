@@ -193,6 +193,8 @@ export class Peer {
   private readonly queue: Frame[] = [];
   private queuedBytes = 0;
   private processing = false;
+  /** The running processQueue loop, for `idle()`. */
+  private processingLoop: Promise<void> | null = null;
   private readonly pauseReasons = new Set<'queue' | 'throttle'>();
   private outstandingPing: { nonce: bigint; sentAt: number } | null = null;
   private drainWaiters: (() => void)[] = [];
@@ -448,7 +450,16 @@ export class Peer {
       this.queuedBytes += frame.payload.length;
     }
     if (this.queuedBytes > this.limits.receiveQueueBytes) this.setPaused('queue', true);
-    void this.processQueue();
+    if (!this.processing) this.processingLoop = this.processQueue();
+  }
+
+  /**
+   * Resolves once the message being handled (if any) is done. After
+   * `disconnect` nothing else is handled, so a node shutting down can wait
+   * for this before closing what the handlers use (chain, mempool).
+   */
+  idle(): Promise<void> {
+    return this.processingLoop ?? Promise.resolve();
   }
 
   private throttle(): void {

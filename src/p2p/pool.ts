@@ -11,6 +11,9 @@ import { canonicalHost } from './persist.js';
 import { BAN_SCORE, Peer, type PeerEvents, type PeerLimits, type PeerTimeouts } from './peer.js';
 import { logger } from '../util/logger.js';
 
+/** Longest wait between two dials of a connect/addnode peer. */
+export const MANUAL_RETRY_MAX_MS = 30_000;
+
 /** The protocol modules behind the pool (sync, serving, relay), wired by the facade. */
 export interface PeerRouter {
   peerReady(peer: Peer): void;
@@ -194,8 +197,11 @@ export class PeerPool {
     const server = this.server;
     this.server = null;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
-    for (const peer of [...this.peers.values()]) peer.disconnect('shutting down');
+    const peers = [...this.peers.values()];
+    for (const peer of peers) peer.disconnect('shutting down');
     await closed;
+    // Messages being handled finish before the chain and the pool under them close.
+    await Promise.all(peers.map((peer) => peer.idle()));
     await this.seeding?.catch(() => undefined);
     this.addrbook.save();
     this.bans.save();
@@ -358,11 +364,21 @@ export class PeerPool {
       if (!m.peer) m.nextAttempt = Date.now() + this.opts.dialIntervalMs;
     } catch (err) {
       m.failures++;
-      m.nextAttempt = Date.now() + this.addrbook.backoffMs(m.failures);
+      m.nextAttempt = Date.now() + this.manualBackoffMs(m.failures);
       this.log.debug({ target: m.key, err: (err as Error).message }, 'manual peer not dialled');
     } finally {
       m.dialing = false;
     }
+  }
+
+  /**
+   * Redial delay of a connect/addnode target: the address book's doubling
+   * backoff, capped at MANUAL_RETRY_MAX_MS. The reference retries manual
+   * peers every 2 s forever (session_manual.cpp); an hour-long backoff would
+   * leave a node cut off long after its configured peer came back.
+   */
+  private manualBackoffMs(failures: number): number {
+    return Math.min(MANUAL_RETRY_MAX_MS, this.addrbook.backoffMs(failures));
   }
 
   /** Add a connect/addnode target (`persistent` false: one try). */
@@ -488,7 +504,7 @@ export class PeerPool {
     if (m && m.peer === peer) {
       m.peer = null;
       if (!wasReady) m.failures++;
-      m.nextAttempt = Date.now() + (wasReady ? this.opts.dialIntervalMs : this.addrbook.backoffMs(m.failures));
+      m.nextAttempt = Date.now() + (wasReady ? this.opts.dialIntervalMs : this.manualBackoffMs(m.failures));
       if (!m.persistent) this.manual.delete(m.key);
     }
     if (wasReady) {

@@ -1,4 +1,5 @@
 import type { Chain } from '../chain/chain.js';
+import type { HeaderRecord } from '../chain/records.js';
 import type { Mempool } from '../mempool/mempool.js';
 import type { EventBus } from '../bus/index.js';
 import type { Transaction } from '../primitives/transaction.js';
@@ -47,9 +48,10 @@ interface RelayPeer {
   known: BoundedSet<string>;
   pendingInv: Buffer[];
   txRequests: number;
-  /** The last tip we announced to it (or it sent us). */
-  announcedHeight: number;
+  /** The last tip we announced to it (or it sent us): not announced twice. */
   announcedHash: Buffer | null;
+  /** The best header we know it has from us: the last one we sent it (announced or served). */
+  headerSent: HeaderRecord | null;
   mempoolRequested: boolean;
 }
 
@@ -120,8 +122,8 @@ export class RelayManager {
       known: new BoundedSet(this.options.knownInventoryPerPeer),
       pendingInv: [],
       txRequests: 0,
-      announcedHeight: -1,
       announcedHash: null,
+      headerSent: null,
       mempoolRequested: false,
     };
     this.peers.set(peer.id, r);
@@ -156,9 +158,12 @@ export class RelayManager {
   }
 
   /**
-   * Announce the tip with up to 8 headers ending at it, to every peer that
-   * did not send it and does not already have it. Skipped while the chain is
-   * still catching up with a better known header (initial sync).
+   * Announce the tip to every peer that did not send it and does not have it:
+   * with `headers` (≤ 8, ending at the tip) when the first of them connects
+   * to a header the peer is known to have, else with an `inv` of the tip —
+   * Bitcoin Core's rule, so a peer that is behind (still syncing) is never
+   * sent headers it cannot connect; it asks with getheaders instead. Skipped
+   * while we are still catching up with a better known header (initial sync).
    */
   private announceTip(): void {
     if (!this.sync.atTarget()) return;
@@ -167,34 +172,50 @@ export class RelayManager {
     for (const r of this.peers.values()) {
       const peer = r.peer;
       if (!peer.isReady || r.announcedHash?.equals(tip.hash)) continue;
-      if (origin === peer.id) {
-        r.announcedHeight = tip.height;
-        r.announcedHash = tip.hash;
+      r.announcedHash = tip.hash;
+      if (origin === peer.id || this.peerHas(r, tip)) continue;
+      const from = peer.protocolVersion >= PROTOCOL_LEVEL.HEADERS ? this.firstMissingHeight(r, tip) : null;
+      if (from === null) {
+        peer.send({ command: 'inv', inventory: [{ type: INVENTORY_TYPE.BLOCK, hash: tip.hash }] });
         continue;
       }
-      const known = this.sync.peerBestKnown(peer);
-      if (known && (known.hash.equals(tip.hash) || (known.height >= tip.height && this.chain.isOnMainChain(known)))) continue;
-      let from = tip.height - MAX_ANNOUNCED_HEADERS + 1;
-      if (known && this.chain.isOnMainChain(known)) from = Math.max(from, known.height + 1);
-      if (r.announcedHash && r.announcedHeight < tip.height) {
-        // Only when what we announced last is still on the main chain (a reorg re-announces from the fork).
-        const announced = this.chain.getRecord(r.announcedHash);
-        if (announced && this.chain.isOnMainChain(announced)) from = Math.max(from, r.announcedHeight + 1);
+      const headers = [];
+      for (let h = from; h <= tip.height; h++) {
+        const rec = this.chain.getRecordAt(h);
+        if (rec) headers.push({ header: rec.header, txCount: rec.txCount });
       }
-      from = Math.max(1, Math.min(from, tip.height));
-      r.announcedHeight = tip.height;
-      r.announcedHash = tip.hash;
-      if (peer.protocolVersion >= PROTOCOL_LEVEL.HEADERS) {
-        const headers = [];
-        for (let h = from; h <= tip.height; h++) {
-          const rec = this.chain.getRecordAt(h);
-          if (rec) headers.push({ header: rec.header, txCount: rec.txCount });
-        }
-        peer.send({ command: 'headers', headers });
-      } else {
-        peer.send({ command: 'inv', inventory: [{ type: INVENTORY_TYPE.BLOCK, hash: tip.hash }] });
-      }
+      r.headerSent = tip;
+      peer.send({ command: 'headers', headers });
     }
+  }
+
+  /**
+   * Height of the first main-chain header `r` lacks when its parent is one it
+   * has, within the last MAX_ANNOUNCED_HEADERS below the tip; null when none
+   * of those is known to it (the headers would not connect for it).
+   */
+  private firstMissingHeight(r: RelayPeer, tip: HeaderRecord): number | null {
+    const lowest = Math.max(0, tip.height - MAX_ANNOUNCED_HEADERS);
+    for (let h = tip.height - 1; h >= lowest; h--) {
+      const rec = this.chain.getRecordAt(h);
+      if (rec && this.peerHas(r, rec)) return h + 1;
+    }
+    return null;
+  }
+
+  /** The peer has `rec`: it is genesis, or an ancestor of a header it sent us or we sent it. */
+  private peerHas(r: RelayPeer, rec: HeaderRecord): boolean {
+    if (rec.height === 0) return true;
+    for (const known of [this.sync.peerBestKnown(r.peer), r.headerSent]) {
+      if (known && known.height >= rec.height && (this.chain.ancestorOf(known, rec.height)?.hash.equals(rec.hash) ?? false)) return true;
+    }
+    return false;
+  }
+
+  /** We served `peer` headers up to `rec` (or its locator showed it has `rec`): announcements can build on it. */
+  noteHeaderSent(peer: Peer, rec: HeaderRecord): void {
+    const r = this.peers.get(peer.id);
+    if (r && (!r.headerSent || rec.work > r.headerSent.work)) r.headerSent = rec;
   }
 
   // -------------------------------------------------------- tx announcing

@@ -1,4 +1,5 @@
 import type { Chain } from '../chain/chain.js';
+import type { HeaderRecord } from '../chain/records.js';
 import type { Mempool } from '../mempool/mempool.js';
 import type { BlockHeader } from '../primitives/header.js';
 import { isZeroHash } from '../primitives/hex.js';
@@ -78,21 +79,26 @@ export class Server {
    * (normally genesis) is not on our chain, as the reference does; an empty
    * locator is answered from height 1. An empty answer is still sent (the
    * reference sends nothing), so peers learn they are caught up.
+   *
+   * Returns the main-chain header the peer has once it takes the answer (the
+   * last one sent, or the fork point its locator showed), null when ignored:
+   * block announcements to it can build on that header.
    */
-  onGetHeaders(peer: Peer, msg: GetHeadersMessage): void {
-    if (this.locatorTooLong(peer, msg.locator, 'getheaders')) return;
+  onGetHeaders(peer: Peer, msg: GetHeadersMessage): HeaderRecord | null {
+    if (this.locatorTooLong(peer, msg.locator, 'getheaders')) return null;
     let start = 0;
     if (msg.locator.length > 0) {
       const lastRec = this.chain.getRecord(msg.locator[msg.locator.length - 1]);
       if (!lastRec || !this.chain.isOnMainChain(lastRec)) {
         this.log.debug({ peer: peer.address }, 'getheaders with an unknown last locator hash ignored');
-        return;
+        return null;
       }
       start = forkPointHeight(this.chain, msg.locator) ?? 0;
     }
     const limit = headersAnswerLimit(this.chain.height, peer.startHeight);
     const headers = headersAfter(this.chain, start, msg.stopHash, limit);
     peer.send({ command: 'headers', headers: headers.map((header) => ({ header, txCount: 0 })) });
+    return this.chain.getRecordAt(start + headers.length);
   }
 
   /** getblocks → inv of block hashes (sent even when empty, as the reference does). */

@@ -41,6 +41,12 @@ export const MAX_HEADERS_PER_MESSAGE = 2000;
 const MAX_UNCONNECTING_HEADERS = 10;
 /** Block requests outstanding to one getblocks-only (< 70012) peer. */
 const MAX_LEGACY_REQUESTS = 500;
+/**
+ * Headers messages of one peer held for verification before its message
+ * queue waits for them: one being verified and one answer pipelined behind
+ * it (requested before the first was verified) keep the Ethash pool busy.
+ */
+const MAX_QUEUED_HEADER_MESSAGES = 2;
 /** Connected blocks after which "synced" is given up again. */
 const FALL_BEHIND_BLOCKS = 16;
 
@@ -60,6 +66,10 @@ interface SyncPeer {
   nextPollAt: number;
   /** getblocks peers: block hashes requested directly from an inv. */
   legacyRequested: Set<string>;
+  /** Its headers messages, processed in order off its message queue (see onHeaders). */
+  headerWork: Promise<void>;
+  /** Headers messages received and not yet processed (the one being verified included). */
+  headerMessages: number;
 }
 
 export interface SyncStatus {
@@ -111,6 +121,8 @@ export class SyncManager {
   /** Which peer sent a block (not announced back to it). */
   private readonly blockOrigin = new BoundedMap<string, number>(4096);
   private readonly syncedListeners: (() => void)[] = [];
+  /** Headers messages being (or waiting to be) verified, of every peer. */
+  private readonly headerJobs = new Set<Promise<void>>();
 
   constructor(opts: SyncManagerOptions) {
     this.chain = opts.chain;
@@ -149,6 +161,15 @@ export class SyncManager {
     this.tickTimer = null;
     for (const u of this.unsubscribe.splice(0)) u();
     this.peers.clear();
+  }
+
+  /**
+   * Resolves once no headers message is being verified. Those of closed
+   * peers stop before their verification, so after the pool has closed every
+   * peer this waits for at most one batch per peer.
+   */
+  async drain(): Promise<void> {
+    while (this.headerJobs.size > 0) await Promise.all([...this.headerJobs]);
   }
 
   /** Called once when the node first becomes (or again becomes) synced. */
@@ -216,6 +237,8 @@ export class SyncManager {
       unconnecting: 0,
       nextPollAt: this.now() + this.options.pollIntervalMs,
       legacyRequested: new Set(),
+      headerWork: Promise.resolve(),
+      headerMessages: 0,
     };
     this.peers.set(peer.id, s);
     // Right after the handshake, as the reference does (§7.1).
@@ -268,15 +291,44 @@ export class SyncManager {
 
   /**
    * A `headers` message: an answer to our getheaders or an announcement.
-   * Checked for shape, then given to the chain, which verifies context and
-   * proof of work before storing anything; the next batch is requested
-   * before that verification finishes so the peer's answer overlaps it.
+   * A peer's headers messages are processed one after the other (each
+   * batch builds on the previous one), but the peer's other messages — the
+   * blocks of batches already verified — do not wait for the seals of the
+   * next batch: the returned promise only holds the peer's message queue
+   * once more than MAX_QUEUED_HEADER_MESSAGES are waiting, which bounds
+   * what a fast sender can make us hold.
    */
-  async onHeaders(peer: Peer, entries: readonly HeadersEntry[]): Promise<void> {
+  onHeaders(peer: Peer, entries: readonly HeadersEntry[]): Promise<void> | undefined {
     const s = this.peers.get(peer.id);
-    if (!s) return;
-    s.requestedAt = null;
+    if (!s) return undefined;
+    s.headerMessages++;
+    const done = s.headerWork
+      .then(() => this.processHeaders(peer, entries))
+      .catch((err: unknown) => {
+        // A bug in processing must cost no more than this connection (as Peer does for handlers).
+        this.log.error({ peer: peer.address, err }, 'internal error while processing headers');
+        peer.disconnect(`internal error: ${(err as Error).message}`);
+      })
+      .finally(() => {
+        s.headerMessages--;
+        this.headerJobs.delete(done);
+      });
+    this.headerJobs.add(done);
+    s.headerWork = done;
+    return s.headerMessages > MAX_QUEUED_HEADER_MESSAGES ? done : undefined;
+  }
+
+  /**
+   * One headers message, after the peer's previous ones: checked for shape,
+   * then given to the chain, which verifies context and proof of work before
+   * storing anything; the next batch is requested before that verification
+   * finishes so the peer's answer overlaps it.
+   */
+  private async processHeaders(peer: Peer, entries: readonly HeadersEntry[]): Promise<void> {
+    const s = this.peers.get(peer.id);
+    if (!s || peer.isClosed) return;
     if (entries.length === 0) {
+      s.requestedAt = null;
       s.exhausted = true;
       this.checkSynced();
       return;
@@ -296,14 +348,19 @@ export class SyncManager {
     }
     const parent = this.chain.getRecord(headers[0].prevHash);
     if (!parent) {
-      // An announcement ahead of what we know: ask for what connects it.
+      // An announcement ahead of what we know: never the answer to our getheaders (its
+      // locator connects it). The reference announces new blocks whether or not we can
+      // connect them (§7.1), so while we are still behind (a request outstanding) this is
+      // honest; only a run of them with nothing outstanding counts against the peer.
+      if (s.requestedAt !== null) return;
       if (++s.unconnecting > MAX_UNCONNECTING_HEADERS) {
         peer.misbehave(20, 'unconnectable headers');
         s.unconnecting = 0;
       }
-      if (!peer.isClosed && s.requestedAt === null) this.requestHeaders(s);
+      if (!peer.isClosed) this.requestHeaders(s);
       return;
     }
+    s.requestedAt = null;
     s.unconnecting = 0;
     const last = headers[headers.length - 1];
     const lastHash = last.hash();
