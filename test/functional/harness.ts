@@ -102,10 +102,29 @@ export class TestNode {
     return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
-  /** Start (or restart on the same ports and data); resolves when its RPC answers. */
+  /**
+   * Start (or restart on the same ports and data); resolves when its RPC
+   * answers. Ports are chosen free just before the first start; if another
+   * process grabbed one in between (the node exits with EADDRINUSE), new ports
+   * are chosen and the start retried.
+   */
   async start(extraArgs: string[] = []): Promise<void> {
     if (this.running) throw new Error(`node${this.index} is already running`);
-    if (this.rpcPort === 0) [this.rpcPort, this.wsPort, this.p2pPort] = await freePorts(3);
+    const firstStart = this.rpcPort === 0;
+    for (let attempt = 1; ; attempt++) {
+      if (this.rpcPort === 0) [this.rpcPort, this.wsPort, this.p2pPort] = await freePorts(3);
+      try {
+        await this.spawnOnce(extraArgs);
+        return;
+      } catch (err) {
+        const inUse = /EADDRINUSE/.test(this.tail(20));
+        if (!firstStart || !inUse || attempt >= 3) throw err;
+        this.rpcPort = 0;
+      }
+    }
+  }
+
+  private async spawnOnce(extraArgs: string[]): Promise<void> {
     const args = [
       MVSD,
       ...this.baseArgs,
@@ -121,11 +140,19 @@ export class TestNode {
     closeSync(fd);
     this.proc = proc;
     this.exited = new Promise((r) => proc.once('exit', (code, signal) => r(code ?? (signal ? -1 : null))));
-    await waitFor(`node${this.index} RPC`, async () => {
-      if (proc.exitCode !== null) throw new Error(`node${this.index} exited with ${proc.exitCode}: ${this.tail()}`);
+    const exitedEarly = this.exited.then((code) => {
+      throw new Error(`node${this.index} exited with ${code} before its RPC answered:\n${this.tail()}`);
+    });
+    const ready = waitFor(`node${this.index} RPC`, async () => {
+      if (proc.exitCode !== null) return false;
       await this.rpc('getheight');
       return true;
     }, 60_000, 100);
+    try {
+      await Promise.race([ready, exitedEarly]);
+    } finally {
+      exitedEarly.catch(() => undefined);
+    }
   }
 
   /** SIGTERM (or another signal) and wait; returns the exit code. */
