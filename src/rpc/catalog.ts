@@ -468,9 +468,15 @@ export const METHOD_CATALOG = {
     pos('HASHRATE', 'Hashrate, hex.', { required: false }),
     pos('CLIENTID', 'Client id, hex.', { required: false }),
   ]),
+
+  /** Regtest only, not in the reference: mine blocks now (the functional tests and devnet use it). */
+  generate: info('generate', 'Mining', 'Regtest only: mine NUMBER blocks now, paying ADDRESS (default: the mining address), and return their hashes (extension).', [
+    pos('NUMBER', 'Blocks to mine (1..10000).', { type: 'u32' }),
+    pos('ADDRESS', 'Payout address.', { required: false }),
+  ]),
 } satisfies Record<string, MethodInfo>;
 
 export type CatalogMethod = keyof typeof METHOD_CATALOG;
 
 /** Canonical names of the reference's 75 commands (the extension above excluded). */
-export const REFERENCE_COMMANDS: readonly string[] = Object.keys(METHOD_CATALOG).filter((n) => n !== 'eth_submitHashrate');
+export const REFERENCE_COMMANDS: readonly string[] = Object.keys(METHOD_CATALOG).filter((n) => n !== 'eth_submitHashrate' && n !== 'generate');

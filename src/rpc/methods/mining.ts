@@ -107,29 +107,18 @@ export function registerMiningMethods(registry: Registry<RpcNode>): void {
 
   registry.implement(C.eth_submitHashrate, () => true);
 
-  registry.add({
-    name: 'generate',
-    category: 'Mining',
-    summary: 'Regtest only: mine N blocks now, paying ADDRESS (default: the mining address), and return their hashes.',
-    params: {
-      positional: [
-        { name: 'NUMBER', required: true, type: 'u32', description: 'Blocks to mine.' },
-        { name: 'ADDRESS', required: false, description: 'Payout address.' },
-      ],
-    },
-    handler: async (args, node) => {
-      if (node.network.name !== 'regtest') throw rpcError('invalid_command', 'generate is only available on regtest');
-      const n = Number(args.NUMBER);
-      if (!(n >= 1 && n <= 10_000)) throw rpcError('argument_legality', 'NUMBER must be 1..10000');
-      const address = (args.ADDRESS as string | undefined) || node.miner.paymentAddress();
-      if (!address) throw rpcError('setting_required', 'give an address or set one with setminingaccount');
-      if (!Address.parse(address, node.network.address)) throw rpcError('address_invalid', `invalid address '${address}'`);
-      try {
-        const blocks = await node.miner.generate(n, address);
-        return blocks.map((b) => b.hashHex());
-      } catch (err) {
-        minerError(err);
-      }
-    },
+  registry.implement(C.generate, async (args, node) => {
+    if (node.network.name !== 'regtest') throw rpcError('invalid_command', 'generate is only available on regtest');
+    const n = Number(args.NUMBER);
+    if (!(n >= 1 && n <= 10_000)) throw rpcError('argument_legality', 'NUMBER must be 1..10000');
+    const address = (args.ADDRESS as string | undefined) || node.miner.paymentAddress();
+    if (!address) throw rpcError('setting_required', 'give an address or set one with setminingaccount');
+    if (!Address.parse(address, node.network.address)) throw rpcError('address_invalid', `invalid address '${address}'`);
+    try {
+      const blocks = await node.miner.generate(n, address);
+      return blocks.map((b) => b.hashHex());
+    } catch (err) {
+      minerError(err);
+    }
   });
 }
