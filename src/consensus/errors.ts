@@ -33,6 +33,7 @@ export type VerifyErrorCode =
   | 'orphan_block'
   | 'previous_block_invalid'
   | 'proof_of_stake_unsupported'
+  | 'proof_of_stake'
   // transaction structure (check_transaction)
   | 'empty_transaction'
   | 'transaction_version_error'

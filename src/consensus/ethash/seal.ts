@@ -1,5 +1,6 @@
 import { EthashError } from './errors.js';
 import { Keccak256 } from './keccak.js';
+import { pushRlpInteger, pushRlpByteList } from '../rlp.js';
 
 /**
  * The MVS side of Ethash (spec ethash.md §2, mvs-consensus.md §1.2–1.4): which
@@ -25,42 +26,12 @@ function checkU32(value: number, what: string): void {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new EthashError('BAD_INPUT', `${what} must be a u32, got ${value}`);
 }
 
+function checkHash(hash: Uint8Array, what: string): void {
+  if (!(hash instanceof Uint8Array) || hash.length !== 32) throw new EthashError('BAD_INPUT', `${what} must be 32 bytes`);
+}
+
 function checkBits(bits: bigint): void {
   if (typeof bits !== 'bigint' || bits < 0n || bits > MAX_U256) throw new EthashError('BAD_INPUT', 'bits must be a u256 bigint');
-}
-
-/** RLP of an unsigned integer: 0 → 80, 1..127 → itself, else 80+len ‖ minimal big-endian bytes. */
-function pushRlpInteger(out: number[], value: bigint): void {
-  if (value === 0n) {
-    out.push(0x80);
-    return;
-  }
-  if (value < 0x80n) {
-    out.push(Number(value));
-    return;
-  }
-  const bytes: number[] = [];
-  for (let v = value; v > 0n; v >>= 8n) bytes.unshift(Number(v & 0xffn));
-  out.push(0x80 + bytes.length, ...bytes);
-}
-
-/**
- * A 32-byte hash as the reference's RLPStream writes a `std::array<uint8_t,32>`:
- * a *list* of 32 one-byte integers, each RLP-encoded as an integer
- * (00 → 80, 01..7f → itself, 80..ff → 81 xx). This is a quirk of libdevcore's
- * RLP.h overloads but it is consensus (spec §2.2, mvs-consensus §1.2 [Q]).
- */
-function pushRlpByteList(out: number[], hash: Uint8Array, what: string): void {
-  if (!(hash instanceof Uint8Array) || hash.length !== 32) throw new EthashError('BAD_INPUT', `${what} must be 32 bytes`);
-  const body: number[] = [];
-  for (const byte of hash) {
-    if (byte === 0) body.push(0x80);
-    else if (byte < 0x80) body.push(byte);
-    else body.push(0x81, byte);
-  }
-  if (body.length < 56) out.push(0xc0 + body.length);
-  else out.push(0xf8, body.length);
-  out.push(...body);
 }
 
 /**
@@ -77,8 +48,10 @@ export function sealPreimage(header: SealFields): Buffer {
   pushRlpInteger(out, BigInt(header.version));
   pushRlpInteger(out, header.bits);
   pushRlpInteger(out, BigInt(header.number));
-  pushRlpByteList(out, header.merkleRoot, 'merkle root');
-  pushRlpByteList(out, header.prevHash, 'previous block hash');
+  checkHash(header.merkleRoot, 'merkle root');
+  checkHash(header.prevHash, 'previous block hash');
+  pushRlpByteList(out, header.merkleRoot);
+  pushRlpByteList(out, header.prevHash);
   pushRlpInteger(out, BigInt(header.timestamp));
   return Buffer.from(out);
 }
