@@ -166,3 +166,37 @@ export function checkProofOfStake(block: Block, ctx: PosContext): void {
     throw new VerifyError('block_signature_invalid', 'PoS block signature does not verify with the coinstake key');
   }
 }
+
+/** pos_genesis_reward: 0x1076F8E ETP (mvs-consensus §3.8). */
+export const POS_GENESIS_REWARD = 0x1076f8en * COIN;
+
+/**
+ * The PoS genesis transaction (transaction::is_pos_genesis_tx, §3.8): a
+ * coinbase-shaped tx at index 2 of the first PoS block with exactly 24
+ * outputs — 17,264,526 ETP to the foundation address, then the 23 primary
+ * witness certificates MVS.WITNESS.1…23, auto-issued to the same address.
+ */
+export function checkPosGenesisTx(tx: Transaction, network: Network, foundationScript: Script): void {
+  const fail = (why: string): never => {
+    throw new VerifyError('proof_of_stake', `PoS genesis transaction: ${why}`);
+  };
+  if (!tx.isCoinbase()) fail('not coinbase-shaped');
+  if (tx.outputs.length !== 24) fail(`${tx.outputs.length} outputs, 24 required`);
+  const prefix = foundationScript.raw;
+  const o0 = tx.outputs[0];
+  if (o0.attachment.body.kind !== 'etp' || o0.value !== POS_GENESIS_REWARD || !o0.script.raw.subarray(0, prefix.length).equals(prefix)) {
+    fail('output 0 must pay 17,264,526 ETP to the foundation address');
+  }
+  for (let i = 1; i < 24; i++) {
+    const o = tx.outputs[i];
+    const b = o.attachment.body;
+    const ok =
+      b.kind === 'cert' &&
+      b.status === 3 &&
+      b.certType === 5 &&
+      b.symbol.toString('latin1') === `MVS.WITNESS.${i}` &&
+      b.address.toString('latin1') === network.foundationAddress &&
+      o.script.raw.subarray(0, prefix.length).equals(prefix);
+    if (!ok) fail(`output ${i} must auto-issue the witness certificate MVS.WITNESS.${i} to the foundation`);
+  }
+}
