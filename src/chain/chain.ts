@@ -8,7 +8,7 @@ import { VerifyError } from '../consensus/errors.js';
 import { checkBlockBody, checkHeaderContext, connectBlockInputs, type ScriptJob } from '../consensus/block.js';
 import type { AncestorLookup, DifficultyHeader } from '../consensus/difficulty.js';
 import { Coin, type CoinView } from '../consensus/coin.js';
-import { ChainStore, type SpentCoin } from './store.js';
+import { ChainStore, type SpentCoin, type StoreWrite } from './store.js';
 import { HeaderRecord } from './records.js';
 import { STATUS } from './layout.js';
 import { Mutex } from '../util/mutex.js';
@@ -55,13 +55,48 @@ export interface AddHeadersResult {
   failedIndex?: number;
 }
 
-/** A block being added whose raw bytes are not stored yet. */
+/** A block being added whose raw bytes (and maybe header record) are not stored yet. */
 interface IncomingBlock {
   rec: HeaderRecord;
   block: Block;
   raw: Buffer;
   written: boolean;
+  /**
+   * False for a header first seen with its block: its record and tree link
+   * are then written with the block (in the connect transaction when it
+   * extends the chain), saving a durable commit per block.
+   */
+  headerStored: boolean;
 }
+
+/** A block waiting in addBlock's queue — or taken by the pipeline from the orphan pool or the block table. */
+interface QueuedBlock {
+  block: Block;
+  raw: Buffer;
+  resolve(result: AddBlockResult): void;
+  reject(error: unknown): void;
+  /** Where the pipeline found it when nobody handed it in (nobody awaits its verdict then). */
+  source?: 'orphan' | 'stored';
+}
+
+/** A block whose rules passed on the overlay and whose scripts are being verified. */
+interface PendingConnect {
+  rec: HeaderRecord;
+  block: Block;
+  spent: SpentCoin[];
+  /** Resolves when the scripts pass; rejects with the VerifyError of the first failing input. */
+  scripts: Promise<void>;
+}
+
+/**
+ * Blocks of one connect path validated ahead of the oldest unsettled one, so
+ * the main thread checks the next block's rules while the workers verify the
+ * previous block's scripts.
+ */
+const PIPELINE_DEPTH = 2;
+
+/** Block transactions handed to the store's commit thread and not yet confirmed, at most. */
+const COMMIT_DEPTH = 2;
 
 /** Rejections that say nothing permanent about the block (do not mark it invalid). */
 const NOT_PERMANENT = new Set(['futuristic_timestamp', 'proof_of_stake_unsupported', 'merkle_mismatch', 'duplicate', 'orphan_block']);
@@ -72,27 +107,40 @@ const NOT_PERMANENT = new Set(['futuristic_timestamp', 'proof_of_stake_unsupport
  * a reorg is checked before it mutates anything).
  */
 class OverlayView implements CoinView {
-  private readonly overlay = new Map<string, Coin | null>();
+  /** Coin (null: spent) by outpoint key, with the height of the block that wrote it (0: a disconnect). */
+  private readonly overlay = new Map<string, { coin: Coin | null; height: number }>();
   constructor(private readonly base: CoinView) {}
 
   getCoin(key: Buffer): Coin | null {
-    const k = key.toString('latin1');
-    if (this.overlay.has(k)) return this.overlay.get(k)!;
-    return this.base.getCoin(key);
+    const e = this.overlay.get(key.toString('latin1'));
+    return e ? e.coin : this.base.getCoin(key);
   }
 
-  set(key: Buffer, coin: Coin | null): void {
-    this.overlay.set(key.toString('latin1'), coin);
+  set(key: Buffer, coin: Coin | null, height = 0): void {
+    this.overlay.set(key.toString('latin1'), { coin, height });
   }
 
-  /** Apply a connected block: its outputs appear, its spends disappear. */
-  connect(block: Block, height: number, spent: readonly SpentCoin[]): void {
+  /** Apply a connected block: its outputs appear, its spends disappear. Returns the keys it wrote (for forget). */
+  connect(block: Block, height: number, spent: readonly SpentCoin[]): string[] {
+    const keys: string[] = [];
+    const put = (key: Buffer, coin: Coin | null) => {
+      const k = key.toString('latin1');
+      this.overlay.set(k, { coin, height });
+      keys.push(k);
+    };
     for (const tx of block.txs) {
       const cb = tx.isCoinbase();
-      tx.outputs.forEach((o, i) => this.set(new OutPoint(tx.hash(), i).toKey(), new Coin(o, height, cb)));
+      const txid = tx.hash();
+      tx.outputs.forEach((o, i) => put(new OutPoint(txid, i).toKey(), new Coin(o, height, cb)));
     }
-    for (const tx of block.txs) if (!tx.isCoinbase()) for (const inp of tx.inputs) this.set(inp.prevout.toKey(), null);
+    for (const tx of block.txs) if (!tx.isCoinbase()) for (const inp of tx.inputs) put(inp.prevout.toKey(), null);
     void spent;
+    return keys;
+  }
+
+  /** The block connected at `height` (which wrote `keys`) is in the store now: drop what it wrote unless a later block overwrote it. */
+  forget(keys: readonly string[], height: number): void {
+    for (const k of keys) if (this.overlay.get(k)?.height === height) this.overlay.delete(k);
   }
 
   /** Revert a connected block using its undo data. */
@@ -122,6 +170,14 @@ export class Chain {
   private readonly orphansByParent = new Map<string, Set<string>>();
   private orphanBytes = 0;
   private readonly orphanLimit: { count: number; bytes: number };
+  /**
+   * The addBlock calls made since the last lock task was scheduled: they
+   * share one turn of the lock (drainBlocks), so blocks handed in while the
+   * chain is busy are connected as a pipeline.
+   */
+  private openGroup: QueuedBlock[] | null = null;
+  /** Records accepted in memory whose blocks are being connected (written with them). */
+  private readonly unstored = new Map<string, HeaderRecord>();
 
   constructor(opts: ChainOptions) {
     this.network = opts.network;
@@ -216,9 +272,14 @@ export class Chain {
     let cur: HeaderRecord | null = rec;
     while (cur && cur.height > height) {
       if (this.isOnMainChain(cur)) return this.getRecordAt(height);
-      cur = this.store.getHeader(cur.header.prevHash);
+      cur = this.recordOf(cur.header.prevHash);
     }
     return cur && cur.height === height ? cur : null;
+  }
+
+  /** A header record, including those of blocks being connected whose record is not written yet. */
+  private recordOf(hash: Buffer): HeaderRecord | null {
+    return this.unstored.get(hash.toString('latin1')) ?? this.store.getHeader(hash);
   }
 
   /** Ancestor lookup for consensus rules, memoized along one branch walk. */
@@ -237,7 +298,7 @@ export class Chain {
           lowest = cur;
           return this.getRecordAt(height)?.header ?? null;
         }
-        cur = this.store.getHeader(cur.header.prevHash);
+        cur = this.recordOf(cur.header.prevHash);
         if (cur) memo.set(cur.height, cur);
       }
       if (cur) lowest = cur;
@@ -324,7 +385,7 @@ export class Chain {
         failedIndex = headers.indexOf(badRec.header);
       }
     }
-    return this.lock.run(() => {
+    return this.runLocked(() => {
       // Store what is still new; a record that appeared meanwhile keeps its own status.
       const toStore = fresh.filter((rec) => {
         if (this.store.hasHeader(rec.hash)) return false;
@@ -367,11 +428,281 @@ export class Chain {
 
   // ------------------------------------------------------------------ blocks
 
-  /** Accept a block from a peer, the miner or RPC. Serialized with every other chain mutation. */
+  /**
+   * Accept a block from a peer, the miner or RPC. Serialized with every other
+   * chain mutation. Calls made while the chain is busy join the group being
+   * processed (drainBlocks), so blocks extending the tip one after another
+   * are validated and connected as a pipeline. Each call resolves once its
+   * block is handled — connected blocks as soon as their transaction commits.
+   */
   addBlock(block: Block, raw?: Buffer): Promise<AddBlockResult> {
-    return this.lock.run(() => this.addBlockLocked(block, raw ?? block.toRaw()));
+    return new Promise<AddBlockResult>((resolve, reject) => {
+      const entry: QueuedBlock = { block, raw: raw ?? block.toRaw(), resolve, reject };
+      if (this.openGroup) {
+        this.openGroup.push(entry);
+        return;
+      }
+      const group = [entry];
+      this.openGroup = group;
+      // Failures reach each caller through its own entry.
+      this.lock.run(() => this.drainBlocks(group)).catch(() => undefined);
+    });
   }
 
+  /** Every other mutation: it closes the open block group, so blocks handed in later queue behind it (FIFO overall). */
+  private runLocked<T>(task: () => Promise<T> | T): Promise<T> {
+    this.openGroup = null;
+    return this.lock.run(task);
+  }
+
+  /**
+   * The blocks of one group in arrival order — the group stays open to new
+   * addBlock calls until another mutation asks for the lock: runs extending
+   * the tip go through the pipeline, anything else (orphans, side chains,
+   * duplicates) through addBlockLocked.
+   */
+  private async drainBlocks(group: QueuedBlock[]): Promise<void> {
+    let next = 0;
+    try {
+      for (;;) {
+        if (next >= group.length) {
+          // Checked and closed in one synchronous step: no addBlock can slip in between.
+          if (this.openGroup === group) this.openGroup = null;
+          return;
+        }
+        const taken = await this.pipeline(group, next);
+        next += taken;
+        if (taken > 0) continue;
+        const entry = group[next++];
+        entry.resolve(await this.addBlockLocked(entry.block, entry.raw));
+      }
+    } catch (err) {
+      if (this.openGroup === group) this.openGroup = null;
+      for (const entry of group.slice(next)) entry.reject(err);
+    }
+  }
+
+  /**
+   * Connect the blocks of `group` from `start` that extend the tip one after
+   * the other, taking blocks handed in meanwhile: each block's header and
+   * body rules run at once, its proof of work and scripts go to their worker
+   * pools, its input rules run on an overlay of the UTXO set holding the
+   * blocks still in flight (so the main thread checks the next block while
+   * the workers verify the previous ones, PIPELINE_DEPTH deep), and it is
+   * committed — one write transaction, prepared while its scripts run — once
+   * they pass. Each block is judged exactly as on its own: its parent is its
+   * fork point. The first failure ends the pipeline after the blocks before
+   * it are committed; the blocks after it take the general path. Returns how
+   * many entries it resolved (0: the first does not extend the tip).
+   */
+  private async pipeline(group: QueuedBlock[], start: number): Promise<number> {
+    type Flight = PendingConnect & { entry: QueuedBlock; headerStored: boolean; pow: Promise<void>; written: string[] };
+    const inFlight: Flight[] = [];
+    const view = new OverlayView(this.store);
+    /** Transactions of the blocks in flight, as the tx index will have them once committed. */
+    const pendingTx = new Map<string, { height: number; outputs: number }>();
+    const committed: HeaderRecord[] = [];
+    let resolved = 0;
+    let parent = this.tipRecord;
+    const start0 = parent;
+    let next = start;
+    /** A block whose own rules failed before it went in flight: judged once the blocks before it settle. */
+    let stopper: { entry: QueuedBlock; rec: HeaderRecord | null; headerStored: boolean; pow: Promise<void>; error: VerifyError } | null = null;
+    let failed = false;
+    let anyHeaderStored = false;
+
+    let deferring = false;
+    const deferred: (() => void)[] = [];
+    const verdict = (entry: QueuedBlock, result: AddBlockResult) => {
+      if (entry.source) return;
+      resolved++;
+      if (deferring) deferred.push(() => entry.resolve(result));
+      else entry.resolve(result);
+    };
+    /** The error proof of work gives (null when it passes). */
+    const powError = async (pow: Promise<void>): Promise<VerifyError | null> => {
+      try {
+        await pow;
+        return null;
+      } catch (err) {
+        if (err instanceof VerifyError) return err;
+        throw err;
+      }
+    };
+    /** Blocks whose transaction is on the store's commit thread, oldest first. */
+    const committing: { p: Flight; done: Promise<void>; assets: string[] }[] = [];
+    /** Asset symbols registered by blocks not committed yet (prepareConnect reads the table). */
+    const pendingAssets = new Set<string>();
+    /** A committed block becomes the tip: caches, events, its caller's verdict. */
+    const afterCommit = async (p: Flight, assets: readonly string[]): Promise<void> => {
+      this.unstored.delete(p.rec.hash.toString('latin1'));
+      for (const tx of p.block.txs) {
+        const k = tx.hash().toString('latin1');
+        if (pendingTx.get(k)?.height === p.rec.height) pendingTx.delete(k);
+      }
+      for (const a of assets) pendingAssets.delete(a);
+      view.forget(p.written, p.rec.height);
+      this.tipRecord = p.rec;
+      if (p.rec.work > this.bestHeaderRecord.work) this.bestHeaderRecord = p.rec;
+      committed.push(p.rec);
+      await this.bus.emit('chain:block:connected', { height: p.rec.height, hash: p.rec.hash, block: p.block });
+      await this.bus.emit('chain:tip', { height: p.rec.height, hash: p.rec.hash, header: p.rec.header });
+      verdict(p.entry, { status: 'connected', hash: p.rec.hash, height: p.rec.height });
+    };
+    /** Wait for the oldest commit on the commit thread (a failed commit is fatal and propagates). */
+    const finishCommit = async (): Promise<void> => {
+      const c = committing.shift()!;
+      await c.done;
+      await afterCommit(c.p, c.assets);
+    };
+    const drainCommits = async (): Promise<void> => {
+      while (committing.length > 0) await finishCommit();
+    };
+    const settle = async (): Promise<boolean> => {
+      const p = inFlight.shift()!;
+      const raw = p.entry.source === 'stored' ? undefined : p.entry.raw;
+      const write = this.store.prepareConnect(p.block, p.rec, p.spent, { raw, newHeader: !p.headerStored, pendingAssets });
+      const bad = await powError(p.pow);
+      if (bad) {
+        // Nothing is stored for a block without valid proof of work (as addBlockLocked).
+        await drainCommits();
+        verdict(p.entry, { status: 'invalid', hash: p.rec.hash, error: bad });
+        return false;
+      }
+      try {
+        await p.scripts;
+      } catch (err) {
+        if (!(err instanceof VerifyError)) throw err;
+        this.log.warn({ height: p.rec.height, hash: hashToHex(p.rec.hash), code: err.code, msg: err.message }, 'block failed validation');
+        await drainCommits();
+        if (!p.headerStored) this.store.putHeaders([p.rec]);
+        this.markInvalid(p.rec);
+        verdict(p.entry, { status: 'invalid', hash: p.rec.hash, height: p.rec.height, error: err });
+        return false;
+      }
+      for (const a of write.assets) pendingAssets.add(a);
+      if (inFlight.length > 0 || committing.length > 0 || next < group.length) {
+        // More blocks to check: the commit thread writes this one meanwhile.
+        const done = this.store.commitAsync(write);
+        done.catch(() => undefined);
+        committing.push({ p, done, assets: write.assets });
+        while (committing.length > COMMIT_DEPTH) await finishCommit();
+      } else {
+        this.store.commit(write);
+        await afterCommit(p, write.assets);
+      }
+      return true;
+    };
+
+    try {
+      for (;;) {
+        // The next block: one stored ahead on top of the block just taken (headers-first sync stores
+        // blocks before their parents arrive), else an orphan waiting for it, else the next handed in —
+        // the order in which addBlockLocked would connect them.
+        // (Never on top of the tip the pipeline started from: blocks disconnected from it stay where they are.)
+        const found: QueuedBlock | null = !failed && !stopper && parent !== start0 ? (this.onlyStoredChild(parent) ?? this.onlyOrphanChild(parent.hash)) : null;
+        if (found || (!failed && !stopper && next < group.length)) {
+          const entry: QueuedBlock = found ?? group[next];
+          const { block } = entry;
+          const hash = block.hash();
+          const key = hash.toString('latin1');
+          const stored = this.store.getHeader(hash);
+          const unusable = stored && (stored.invalid || (stored.has(STATUS.HAS_BLOCK) && entry.source !== 'stored'));
+          if (!block.header.prevHash.equals(parent.hash) || (!found && this.orphans.has(key)) || this.unstored.has(key) || unusable) {
+            if (inFlight.length === 0) break;
+            failed = !(await settle());
+            continue;
+          }
+          if (found) {
+            if (found.source === 'orphan') this.removeOrphan(key);
+            // Callers see their block's verdict after the blocks it unlocked, as without the pipeline.
+            deferring = true;
+          } else next++;
+          let rec = stored;
+          let pow: Promise<void> = Promise.resolve();
+          try {
+            if (!rec) {
+              rec = this.checkHeader(block.header, parent);
+              this.unstored.set(key, rec);
+              if (block.header.isPoW()) {
+                pow = this.pow.verifyHeaders([block.header]).then(([r]) => {
+                  if (!r.ok) throw new VerifyError('proof_of_work', r.reason);
+                });
+                pow.catch(() => undefined);
+              }
+            }
+            if (!this.isException(rec)) checkBlockBody(block, this.network, rec.height);
+            rec.txCount = block.txs.length;
+            const p = this.startConnect(block, rec, parent, view, parent.height, pendingTx);
+            const written = view.connect(block, rec.height, p.spent);
+            for (const tx of block.txs) pendingTx.set(tx.hash().toString('latin1'), { height: rec.height, outputs: tx.outputs.length });
+            inFlight.push({ ...p, entry, headerStored: stored !== null, pow, written });
+            anyHeaderStored ||= stored !== null;
+            parent = rec;
+          } catch (err) {
+            if (!(err instanceof VerifyError)) throw err;
+            stopper = { entry, rec, headerStored: stored !== null, pow, error: err };
+          }
+          while (!failed && inFlight.length > PIPELINE_DEPTH) failed = !(await settle());
+          continue;
+        }
+        if (failed || inFlight.length === 0) break;
+        // Nothing new to take: settling the oldest block gives callers time to hand in more.
+        failed = !(await settle());
+      }
+      await drainCommits();
+      // A block whose own rules failed is judged as addBlockLocked would, unless a block before it failed first.
+      if (stopper && !failed) {
+        const { entry, rec } = stopper;
+        const error = (await powError(stopper.pow)) ?? stopper.error;
+        const keepsRecord = rec !== null && error.code !== 'proof_of_work';
+        if (keepsRecord && !stopper.headerStored) this.store.putHeaders([rec]);
+        if (keepsRecord && !NOT_PERMANENT.has(error.code)) this.markInvalid(rec);
+        verdict(entry, { status: 'invalid', hash: entry.block.hash(), height: keepsRecord ? rec.height : undefined, error });
+      }
+    } finally {
+      // Never leave the lock with commits in flight (after an error: the store's own state decides the tip on reopen).
+      await this.store.idle();
+      // Blocks still in flight after a failure are not taken: the general path judges them next
+      // (handed-in ones from the group, those from the orphan pool when their parent shows up again).
+      for (const f of inFlight) {
+        this.unstored.delete(f.rec.hash.toString('latin1'));
+        if (f.entry.source === 'orphan') this.addOrphan(f.entry.block, f.entry.raw);
+      }
+      if (stopper?.rec) this.unstored.delete(stopper.rec.hash.toString('latin1'));
+    }
+    // Blocks stored ahead (headers first) may continue the chain; other orphans may hang below it.
+    if (committed.length > 0 && anyHeaderStored && !failed) await this.activateBestChain(this.tipRecord);
+    for (const rec of committed) await this.resolveOrphans(rec.hash);
+    for (const resolve of deferred) resolve();
+    return resolved;
+  }
+
+  /** The orphan whose parent is `hash`, when there is exactly one. */
+  private onlyOrphanChild(hash: Buffer): QueuedBlock | null {
+    const kids = this.orphansByParent.get(hash.toString('latin1'));
+    if (!kids || kids.size !== 1) return null;
+    const o = this.orphans.get(kids.values().next().value as string)!;
+    return { block: o.block, raw: o.raw, resolve: () => undefined, reject: () => undefined, source: 'orphan' };
+  }
+
+  /** The one stored, not invalid block on top of `parent` (competing ones are left to activateBestChain). */
+  private onlyStoredChild(parent: HeaderRecord): QueuedBlock | null {
+    if (!parent.has(STATUS.HEADER_VALID)) return null;
+    let only: HeaderRecord | null = null;
+    for (const c of this.store.children(parent.hash)) {
+      const rec = this.store.getHeader(c);
+      if (!rec || rec.invalid || !rec.has(STATUS.HAS_BLOCK)) continue;
+      if (only) return null;
+      only = rec;
+    }
+    if (!only) return null;
+    const raw = this.store.getBlockRaw(only.hash);
+    if (!raw) return null;
+    return { block: Block.fromRaw(raw), raw, resolve: () => undefined, reject: () => undefined, source: 'stored' };
+  }
+
+  /** One block by the general path: any parent, side chains, reorganizations, orphans. */
   private async addBlockLocked(block: Block, raw: Buffer): Promise<AddBlockResult> {
     const hash = block.hash();
     let rec = this.store.getHeader(hash);
@@ -384,6 +715,7 @@ export class Chain {
       this.addOrphan(block, raw);
       return { status: 'orphan', hash };
     }
+    const headerStored = rec !== null;
     try {
       if (parent.invalid) throw new VerifyError('previous_block_invalid', 'block builds on an invalid block');
       if (!rec) {
@@ -392,22 +724,25 @@ export class Chain {
           const [r] = await this.pow.verifyHeaders([block.header]);
           if (!r.ok) throw new VerifyError('proof_of_work', r.reason);
         }
-        this.store.putHeaders([candidate]);
         rec = candidate;
         if (rec.work > this.bestHeaderRecord.work) this.bestHeaderRecord = rec;
       }
       if (!this.isException(rec)) checkBlockBody(block, this.network, rec.height);
     } catch (err) {
       if (!(err instanceof VerifyError)) throw err;
+      if (rec && !headerStored) this.store.putHeaders([rec]);
       if (rec && !NOT_PERMANENT.has(err.code)) this.markInvalid(rec);
       return { status: 'invalid', hash, height: rec?.height, error: err };
     }
     rec.txCount = block.txs.length;
-    // The common case — the block extends the tip — writes the raw block in the
-    // connect transaction itself; otherwise it is stored on its own below.
-    const incoming: IncomingBlock = { rec, block, raw, written: false };
-    const result = await this.activateBestChain(rec, incoming);
-    if (!incoming.written && !rec.invalid) this.store.putBlock(rec, raw);
+    // Extending the chain writes the raw block and a new header in the connect
+    // transaction itself; otherwise they are stored on their own below.
+    const incoming: IncomingBlock = { rec, block, raw, written: false, headerStored };
+    const result = await this.activateBestChain(rec, new Map([[rec, incoming]]));
+    if (!incoming.written && !rec.invalid) {
+      this.store.putBlock(rec, raw, !incoming.headerStored);
+      incoming.headerStored = true;
+    }
     await this.resolveOrphans(hash);
     const now = this.store.getHeader(hash)!;
     if (now.invalid) return { status: 'invalid', hash, height: now.height, error: result.error };
@@ -457,18 +792,18 @@ export class Chain {
 
   /**
    * Switch to the most-work chain reachable through `from` if it beats the
-   * tip: validate the branch on an overlay first, then disconnect and connect
-   * block by block (one write transaction each), then emit events.
+   * tip (connectPath does the validation and writing). `incoming` holds
+   * blocks whose raw bytes — and maybe header records — are not stored yet.
    */
-  private async activateBestChain(from: HeaderRecord, incoming?: IncomingBlock): Promise<{ reorganized: boolean; error?: VerifyError }> {
+  private async activateBestChain(from: HeaderRecord, incoming: Map<HeaderRecord, IncomingBlock> = new Map()): Promise<{ reorganized: boolean; error?: VerifyError }> {
     // The path to `from` must have every block stored, else wait for the missing ones.
     const path: HeaderRecord[] = [];
     let cur: HeaderRecord | null = from;
-    const hasBlock = (r: HeaderRecord) => r.has(STATUS.HAS_BLOCK) || (incoming !== undefined && r === incoming.rec);
+    const hasBlock = (r: HeaderRecord) => r.has(STATUS.HAS_BLOCK) || incoming.has(r);
     while (cur && !this.isOnMainChain(cur)) {
       if (!hasBlock(cur) || cur.invalid) return { reorganized: false };
       path.push(cur);
-      cur = this.store.getHeader(cur.header.prevHash);
+      cur = this.recordOf(cur.header.prevHash);
     }
     if (!cur) return { reorganized: false };
     const target = this.bestConnectableFrom(from);
@@ -477,7 +812,7 @@ export class Chain {
       const extra: HeaderRecord[] = [];
       while (t && !t.hash.equals(from.hash)) {
         extra.push(t);
-        t = this.store.getHeader(t.header.prevHash);
+        t = this.recordOf(t.header.prevHash);
       }
       path.unshift(...extra);
     }
@@ -497,23 +832,15 @@ export class Chain {
       disconnects.push({ rec: r, block });
       r = this.store.getHeader(r.header.prevHash)!;
     }
-
-    const connects: { rec: HeaderRecord; block: Block; spent: SpentCoin[] }[] = [];
-    let error: VerifyError | undefined;
-    for (const rec of path) {
-      const block = incoming && rec === incoming.rec ? incoming.block : this.store.getBlock(rec.hash)!;
-      try {
-        const spent = await this.validateConnect(block, rec, view, fork.height);
-        view.connect(block, rec.height, spent);
-        connects.push({ rec, block, spent });
-      } catch (err) {
-        if (!(err instanceof VerifyError)) throw err;
-        error = err;
-        this.log.warn({ height: rec.height, hash: hashToHex(rec.hash), code: err.code, msg: err.message }, 'block failed validation');
-        if (!NOT_PERMANENT.has(err.code)) this.markInvalid(rec);
-        break;
-      }
+    if (disconnects.length === 0) {
+      const { error } = await this.connectPath(path, fork, view, true, incoming);
+      if (this.tipRecord.hash.equals(fork.hash)) return { reorganized: false, error };
+      if (this.tipRecord.work > this.bestHeaderRecord.work) this.bestHeaderRecord = this.tipRecord;
+      await this.bus.emit('chain:tip', { height: this.tipRecord.height, hash: this.tipRecord.hash, header: this.tipRecord.header });
+      return { reorganized: false, error };
     }
+
+    const { connects, error } = await this.connectPath(path, fork, view, false, incoming);
     const newTip = connects.length > 0 ? connects[connects.length - 1].rec : fork;
     if (newTip.work <= this.tipRecord.work) return { reorganized: false, error };
 
@@ -523,56 +850,186 @@ export class Chain {
       this.tipRecord = this.store.getHeader(d.rec.header.prevHash)!;
       await this.bus.emit('chain:block:disconnected', { height: d.rec.height, hash: d.rec.hash, block: d.block });
     }
-    for (const c of connects) {
-      const fresh = incoming !== undefined && c.rec === incoming.rec;
-      this.store.connectBlock(c.block, c.rec, c.spent, fresh ? incoming.raw : undefined);
-      if (fresh) incoming.written = true;
-      this.tipRecord = c.rec;
-      await this.bus.emit('chain:block:connected', { height: c.rec.height, hash: c.rec.hash, block: c.block });
-    }
-    if (disconnects.length > 0) {
-      this.log.info({ fork: fork.height, disconnected: disconnects.length, connected: connects.length, tip: newTip.height }, 'chain reorganized');
-      await this.bus.emit('chain:reorganized', {
-        forkHeight: fork.height,
-        forkHash: fork.hash,
-        oldTip: { height: oldTip.height, hash: oldTip.hash },
-        newTip: { height: newTip.height, hash: newTip.hash },
-        disconnected: disconnects.length,
-        connected: connects.length,
-      });
-    }
+    for (const c of connects) await this.commitConnect(c, this.store.prepareConnect(c.block, c.rec, c.spent, this.connectExtras(c.rec, incoming)), incoming);
+    this.log.info({ fork: fork.height, disconnected: disconnects.length, connected: connects.length, tip: newTip.height }, 'chain reorganized');
+    await this.bus.emit('chain:reorganized', {
+      forkHeight: fork.height,
+      forkHash: fork.hash,
+      oldTip: { height: oldTip.height, hash: oldTip.hash },
+      newTip: { height: newTip.height, hash: newTip.hash },
+      disconnected: disconnects.length,
+      connected: connects.length,
+    });
     if (newTip.work > this.bestHeaderRecord.work) this.bestHeaderRecord = newTip;
     await this.bus.emit('chain:tip', { height: newTip.height, hash: newTip.hash, header: newTip.header });
-    return { reorganized: disconnects.length > 0, error };
+    return { reorganized: true, error };
+  }
+
+  /**
+   * Validate `path` (fork+1 … target) on `view`: each block's input rules are
+   * checked on the overlay and its scripts go to the verification pool at
+   * once, so the next block's rules are checked while the workers verify
+   * (PIPELINE_DEPTH blocks ahead). `extending` (no disconnects): each block is
+   * committed — one write transaction, prepared while its scripts run — as
+   * soon as its scripts pass. Otherwise nothing is written: the valid prefix
+   * comes back in `connects` for the caller to switch to. The first failure
+   * cuts the path; that block and its descendants are marked invalid.
+   */
+  private async connectPath(
+    path: readonly HeaderRecord[],
+    fork: HeaderRecord,
+    view: OverlayView,
+    extending: boolean,
+    incoming: Map<HeaderRecord, IncomingBlock>,
+  ): Promise<{ connects: PendingConnect[]; error?: VerifyError; failed?: HeaderRecord }> {
+    const connects: PendingConnect[] = [];
+    const inFlight: PendingConnect[] = [];
+    let error: VerifyError | undefined;
+    let failed: HeaderRecord | undefined;
+    let started = 0;
+    // Extending, the commit thread writes a block while the next ones are checked (see pipeline()).
+    const committing: { p: PendingConnect; write: StoreWrite; done: Promise<void> }[] = [];
+    const pendingAssets = new Set<string>();
+    const written = new Map<PendingConnect, string[]>();
+    const finishCommit = async (): Promise<void> => {
+      const c = committing.shift()!;
+      await c.done;
+      for (const a of c.write.assets) pendingAssets.delete(a);
+      view.forget(written.get(c.p) ?? [], c.p.rec.height);
+      written.delete(c.p);
+      await this.connected(c.p, incoming);
+    };
+    const drainCommits = async (): Promise<void> => {
+      while (committing.length > 0) await finishCommit();
+    };
+    // Settle the oldest block in flight: wait for its scripts; when extending, commit it right away.
+    const settle = async (): Promise<void> => {
+      const p = inFlight.shift()!;
+      const write = extending ? this.store.prepareConnect(p.block, p.rec, p.spent, { ...this.connectExtras(p.rec, incoming), pendingAssets }) : null;
+      try {
+        await p.scripts;
+      } catch (err) {
+        if (!(err instanceof VerifyError)) throw err;
+        error = err;
+        failed = p.rec;
+        return;
+      }
+      if (!write) {
+        connects.push(p);
+        return;
+      }
+      for (const a of write.assets) pendingAssets.add(a);
+      if (inFlight.length > 0 || started < path.length) {
+        const done = this.store.commitAsync(write);
+        done.catch(() => undefined);
+        committing.push({ p, write, done });
+        while (committing.length > COMMIT_DEPTH) await finishCommit();
+      } else {
+        await drainCommits();
+        this.store.commit(write);
+        await this.connected(p, incoming);
+      }
+    };
+    let parent = fork;
+    try {
+      for (let i = 0; i < path.length && !error; i++) {
+        const rec = path[i];
+        const block = incoming.get(rec)?.block ?? this.store.getBlock(rec.hash)!;
+        started = i + 1;
+        try {
+          const p = this.startConnect(block, rec, parent, view, fork.height);
+          // The overlay only matters for the blocks after this one.
+          if (i + 1 < path.length) written.set(p, view.connect(block, rec.height, p.spent));
+          inFlight.push(p);
+        } catch (err) {
+          if (!(err instanceof VerifyError)) throw err;
+          error = err;
+          failed = rec;
+          break;
+        }
+        parent = rec;
+        while (!error && inFlight.length > PIPELINE_DEPTH) await settle();
+      }
+      while (!error && inFlight.length > 0) await settle();
+      await drainCommits();
+    } finally {
+      await this.store.idle();
+    }
+    if (failed) {
+      this.log.warn({ height: failed.height, hash: hashToHex(failed.hash), code: error!.code, msg: error!.message }, 'block failed validation');
+      if (!NOT_PERMANENT.has(error!.code)) {
+        // Incoming blocks may descend from the failed one: their records must be in the tree to be marked too.
+        const toStore = [...incoming.values()].filter((b) => !b.headerStored);
+        for (const b of toStore) b.headerStored = true;
+        this.store.putHeaders(toStore.map((b) => b.rec));
+        this.markInvalid(failed);
+      }
+    }
+    return { connects, error, failed };
+  }
+
+  /** What the connect transaction of `rec` writes besides the block's effects: the raw bytes and header link of an incoming block. */
+  private connectExtras(rec: HeaderRecord, incoming: Map<HeaderRecord, IncomingBlock>): { raw?: Buffer; newHeader?: boolean } {
+    const b = incoming.get(rec);
+    return b ? { raw: b.raw, newHeader: !b.headerStored } : {};
+  }
+
+  /** Commit one validated block at the tip (synchronously) and tell the state-coupled consumers. */
+  private async commitConnect(p: PendingConnect, write: StoreWrite, incoming: Map<HeaderRecord, IncomingBlock>): Promise<void> {
+    this.store.commit(write);
+    await this.connected(p, incoming);
+  }
+
+  /** A block's connect transaction committed: it is the tip now. */
+  private async connected(p: PendingConnect, incoming: Map<HeaderRecord, IncomingBlock>): Promise<void> {
+    const b = incoming.get(p.rec);
+    if (b) {
+      b.written = true;
+      b.headerStored = true;
+      this.unstored.delete(p.rec.hash.toString('latin1'));
+    }
+    this.tipRecord = p.rec;
+    await this.bus.emit('chain:block:connected', { height: p.rec.height, hash: p.rec.hash, block: p.block });
   }
 
   /**
    * Full validation of a block whose header and body already passed their
-   * checks, against `view` (the UTXO set at its parent). Returns the coins it
-   * spends (undo data). Non-strict blocks (below the last checkpoint) and the
+   * checks, against `view` (the UTXO set at its parent): the input rules run
+   * now and throw; the scripts are handed to the verifier and settle in
+   * `scripts`. Non-strict blocks (below the last checkpoint) and the
    * exception blocks only have their UTXO effects computed (mvs-consensus §4.1).
    */
-  private async validateConnect(block: Block, rec: HeaderRecord, view: OverlayView, forkHeight: number): Promise<SpentCoin[]> {
+  private startConnect(
+    block: Block,
+    rec: HeaderRecord,
+    parent: HeaderRecord,
+    view: OverlayView,
+    forkHeight: number,
+    pendingTx?: ReadonlyMap<string, { height: number; outputs: number }>,
+  ): PendingConnect {
     const strict = Math.min(forkHeight, rec.height - 1) >= this.network.strictFromHeight;
     const exception = this.isException(rec);
-    if (!strict || exception) return this.spentCoinsLenient(block, view);
-    const parent = this.store.getHeader(block.header.prevHash)!;
+    if (!strict || exception) return { rec, block, spent: this.spentCoinsLenient(block, view), scripts: Promise.resolve() };
     const lookup = this.branchLookup(parent);
     const result = connectBlockInputs(block, view, {
       network: this.network,
       height: rec.height,
       medianTimePast: this.medianTimePast(parent, lookup),
       timestampAt: (h) => lookup(h)?.timestamp ?? null,
-      isSpentDuplicate: (txid) => this.isSpentDuplicate(txid, view, forkHeight),
-      outputExisted: (op) => this.outputExisted(op),
+      isSpentDuplicate: (txid) => this.isSpentDuplicate(txid, view, forkHeight, pendingTx),
+      outputExisted: (op) => this.outputExisted(op, pendingTx),
     });
+    let scripts: Promise<void> = Promise.resolve();
     if (result.scriptJobs.length > 0) {
-      const r = await this.scripts.verifyScripts(block.txs, result.scriptJobs);
-      if (!r.ok) {
-        throw new VerifyError('validate_inputs_failed', `tx ${r.txIndex} input ${r.inputIndex}: ${r.code} ${r.message}`, 100, { txIndex: r.txIndex, inputIndex: r.inputIndex });
-      }
+      scripts = this.scripts.verifyScripts(block.txs, result.scriptJobs).then((r) => {
+        if (!r.ok) {
+          throw new VerifyError('validate_inputs_failed', `tx ${r.txIndex} input ${r.inputIndex}: ${r.code} ${r.message}`, 100, { txIndex: r.txIndex, inputIndex: r.inputIndex });
+        }
+      });
+      // A block given up on (an earlier one failed) may still fail later; nobody awaits it then.
+      scripts.catch(() => undefined);
     }
-    return result.spent;
+    return { rec, block, spent: result.spent, scripts };
   }
 
   /** UTXO effects without rule checks: spend what exists, ignore what does not. */
@@ -595,17 +1052,22 @@ export class Chain {
     return spent;
   }
 
-  /** The inverted BIP30 rule's lookup: same txid in the main chain ≤ fork point with every output spent. */
-  private isSpentDuplicate(txid: Buffer, view: CoinView, forkHeight: number): boolean {
-    const loc = this.store.getTxLocation(txid);
+  /**
+   * The inverted BIP30 rule's lookup: same txid in the main chain ≤ fork
+   * point with every output spent. `pendingTx` holds the transactions of
+   * blocks validated but not committed yet (the pipeline), which the tx index
+   * will have.
+   */
+  private isSpentDuplicate(txid: Buffer, view: CoinView, forkHeight: number, pendingTx?: ReadonlyMap<string, { height: number; outputs: number }>): boolean {
+    const loc = pendingTx?.get(txid.toString('latin1')) ?? this.store.getTxLocation(txid);
     if (!loc || loc.height > forkHeight) return false;
     for (let i = 0; i < loc.outputs; i++) if (view.getCoin(new OutPoint(txid, i).toKey())) return false;
     return true;
   }
 
-  private outputExisted(op: OutPoint): boolean {
-    const loc = this.store.getTxLocation(op.hash);
-    return loc !== null && op.index < loc.outputs;
+  private outputExisted(op: OutPoint, pendingTx?: ReadonlyMap<string, { height: number; outputs: number }>): boolean {
+    const loc = pendingTx?.get(op.hash.toString('latin1')) ?? this.store.getTxLocation(op.hash);
+    return loc !== null && loc !== undefined && op.index < loc.outputs;
   }
 
   // ----------------------------------------------------------------- orphans
@@ -670,7 +1132,7 @@ export class Chain {
 
   /** Mark a block invalid (invalidateblock); if it is on the main chain, rewind below it. */
   invalidateBlock(hash: Buffer): Promise<void> {
-    return this.lock.run(async () => {
+    return this.runLocked(async () => {
       const rec = this.store.getHeader(hash);
       if (!rec) throw new Error('unknown block');
       if (rec.height === 0) throw new Error('cannot invalidate the genesis block');
@@ -682,7 +1144,7 @@ export class Chain {
 
   /** Disconnect main-chain blocks down to `height` (regtest popblock; invalidation). */
   popBlocks(height: number): Promise<number> {
-    return this.lock.run(() => this.rewindTo(height));
+    return this.runLocked(() => this.rewindTo(height));
   }
 
   private async rewindTo(height: number): Promise<number> {

@@ -52,7 +52,10 @@ export function heightKey(height: number): Buffer {
 }
 
 export function nextKey(parent: Buffer, child: Buffer): Buffer {
-  return Buffer.concat([parent, child]);
+  const b = Buffer.allocUnsafe(parent.length + child.length);
+  parent.copy(b, 0);
+  child.copy(b, parent.length);
+  return b;
 }
 
 export function addrHistoryKey(address: Buffer, height: number, txid: Buffer, kind: 0 | 1, index: number): Buffer {
@@ -66,7 +69,10 @@ export function addrHistoryKey(address: Buffer, height: number, txid: Buffer, ki
 }
 
 export function addrCoinKey(address: Buffer, outpoint: Buffer): Buffer {
-  return Buffer.concat([address, outpoint]);
+  const b = Buffer.allocUnsafe(address.length + outpoint.length);
+  address.copy(b, 0);
+  outpoint.copy(b, address.length);
+  return b;
 }
 
 /** Smallest key greater than every key starting with `prefix` (for range ends). */

@@ -11,13 +11,23 @@ import type { ScriptVerifier, ScriptCheckResult } from './chain.js';
  * each transaction travels once with the previous scripts of all its inputs;
  * small workloads (a mempool tx, a near-empty block) run on the calling
  * thread, where messaging would cost more than the checks.
+ *
+ * Batches hold DEFAULT_BATCH_INPUTS inputs unless told otherwise: with two
+ * batches in flight per worker that is ~8 ms of queued work each — longer
+ * than the chain's longest synchronous step (a block's commit), so the
+ * workers keep verifying the next blocks while the chain writes — and a
+ * 200-input block still spreads over both workers of a two-core machine.
+ * (The pool's own default, four batches per worker per call, starves the
+ * workers during block connection: bench/connect.ts, docs/storage.md.)
  */
+export const DEFAULT_BATCH_INPUTS = 50;
+
 export class PooledScriptVerifier implements ScriptVerifier {
   readonly pool: ScriptVerifierPool;
   private readonly inlineMaxInputs: number;
 
-  constructor(opts: { pool?: ScriptVerifierPool; workers?: number; inlineMaxInputs?: number } = {}) {
-    this.pool = opts.pool ?? new ScriptVerifierPool({ size: opts.workers });
+  constructor(opts: { pool?: ScriptVerifierPool; workers?: number; inlineMaxInputs?: number; batchInputs?: number } = {}) {
+    this.pool = opts.pool ?? new ScriptVerifierPool({ size: opts.workers, batchInputs: opts.batchInputs ?? DEFAULT_BATCH_INPUTS });
     this.inlineMaxInputs = opts.inlineMaxInputs ?? 16;
   }
 

@@ -1,9 +1,12 @@
 import { open, type RootDatabase, type Database } from 'lmdb';
 import { mkdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import type { Network } from '../networks/index.js';
 import { Block } from '../primitives/block.js';
 import { HEADER_SIZE } from '../primitives/header.js';
-import { Transaction, OutPoint } from '../primitives/transaction.js';
+import { Transaction, OutPoint, type TxOutput } from '../primitives/transaction.js';
+import type { Script } from '../primitives/script.js';
+import { OP } from '../primitives/opcodes.js';
 import { scriptAddress } from '../primitives/address.js';
 import { varintSize } from '../primitives/writer.js';
 import { Coin, type CoinView } from '../consensus/coin.js';
@@ -25,7 +28,6 @@ import {
 import {
   HeaderRecord,
   type TxLocation,
-  encodeTxLocation,
   decodeTxLocation,
   encodeUndo,
   decodeUndo,
@@ -33,6 +35,7 @@ import {
   type AddressCoinEntry,
 } from './records.js';
 import { logger } from '../util/logger.js';
+import { unpackOps, type WriterInit, type WriterReply, type WriterRequest } from './store-writer.js';
 
 export class StoreError extends Error {
   readonly code: 'STORE_VERSION' | 'STORE_NETWORK' | 'STORE_CORRUPT' | 'STORE_IO';
@@ -77,10 +80,21 @@ export class ChainStore implements CoinView {
   private readonly headerCache = new Map<string, HeaderRecord>();
   private readonly headerCacheSize: number;
   private readonly log = logger('store');
+  private readonly path: string;
+  private readonly noSync: boolean;
+  /** Databases by table index (StoreWrite ops). */
+  private readonly tableDbs: Database<Buffer, Buffer>[];
+  /** The commit thread, started with the first commitAsync. */
+  private writer: Worker | null = null;
+  private writeSeq = 0;
+  private readonly pendingWrites = new Map<number, { write: StoreWrite; resolve: () => void; reject: (err: Error) => void }>();
+  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(opts: StoreOptions) {
     this.network = opts.network;
     this.headerCacheSize = opts.headerCacheSize ?? 20000;
+    this.path = opts.path;
+    this.noSync = opts.noSync ?? false;
     try {
       mkdirSync(opts.path, { recursive: true });
       this.env = open({
@@ -97,6 +111,7 @@ export class ChainStore implements CoinView {
     const db = {} as Record<TableName, Database<Buffer, Buffer>>;
     for (const t of TABLES) db[t] = this.env.openDB<Buffer, Buffer>(t, { encoding: 'binary', keyEncoding: 'binary' });
     this.db = db;
+    this.tableDbs = TABLES.map((t) => db[t]);
     this.checkVersion();
   }
 
@@ -128,6 +143,22 @@ export class ChainStore implements CoinView {
   }
 
   async close(): Promise<void> {
+    await this.idle();
+    const writer = this.writer;
+    this.writer = null;
+    if (writer) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(done, 5000);
+        writer.on('message', (reply: WriterReply) => 'closed' in reply && done());
+        writer.once('exit', done);
+        writer.postMessage({ close: true } satisfies WriterRequest);
+      });
+      await writer.terminate();
+    }
     await this.env.close();
   }
 
@@ -166,6 +197,7 @@ export class ChainStore implements CoinView {
   /** Store new header records (and their tree links) in one transaction; optionally record a new best header. */
   putHeaders(records: readonly HeaderRecord[], bestHeader?: Buffer): void {
     if (records.length === 0 && !bestHeader) return;
+    this.assertIdle();
     this.env.transactionSync(() => {
       for (const rec of records) {
         this.db.header.putSync(rec.hash, rec.encode());
@@ -179,6 +211,7 @@ export class ChainStore implements CoinView {
   /** Rewrite status bits of existing records (invalidation, reconsideration). */
   updateStatus(records: readonly HeaderRecord[]): void {
     if (records.length === 0) return;
+    this.assertIdle();
     this.env.transactionSync(() => {
       for (const rec of records) this.db.header.putSync(rec.hash, rec.encode());
     });
@@ -212,12 +245,14 @@ export class ChainStore implements CoinView {
 
   // ----------------------------------------------------------------- blocks
 
-  /** Store a raw block (side-chain or ahead of connection) and flag its header. */
-  putBlock(record: HeaderRecord, raw: Buffer): void {
+  /** Store a raw block (side-chain or ahead of connection) and flag its header; `newHeader` also links a record not stored yet into the tree. */
+  putBlock(record: HeaderRecord, raw: Buffer, newHeader = false): void {
+    this.assertIdle();
     record.status |= STATUS.HAS_BLOCK;
     this.env.transactionSync(() => {
       this.db.block.putSync(record.hash, raw);
       this.db.header.putSync(record.hash, record.encode());
+      if (newHeader) this.db.next.putSync(nextKey(record.header.prevHash, record.hash), EMPTY);
     });
     this.cacheHeader(record);
   }
@@ -328,8 +363,7 @@ export class ChainStore implements CoinView {
   // ------------------------------------------------------ connect / disconnect
 
   private addressOf(coin: Coin): Buffer | null {
-    const a = scriptAddress(coin.script, this.network.address);
-    return a ? Buffer.concat([Buffer.from([a.version]), a.hash]) : null;
+    return addressKey(coin.script, this.network);
   }
 
   /**
@@ -339,81 +373,239 @@ export class ChainStore implements CoinView {
    * header status.
    */
   connectBlock(block: Block, record: HeaderRecord, spent: readonly SpentCoin[], raw?: Buffer): void {
+    this.commit(this.prepareConnect(block, record, spent, { raw }));
+  }
+
+  /**
+   * Every table change of connecting `block` at the tip (what connectBlock
+   * writes), computed without writing, so the caller can build it while the
+   * block's scripts are still being verified and commit it — one write
+   * transaction — once they pass. `raw` adds the raw block; `newHeader` adds
+   * the header-tree link of a record not stored yet (its record is written
+   * either way).
+   */
+  prepareConnect(
+    block: Block,
+    record: HeaderRecord,
+    spent: readonly SpentCoin[],
+    opts: { raw?: Buffer; newHeader?: boolean; pendingAssets?: ReadonlySet<string> } = {},
+  ): StoreWrite {
     const hash = record.hash;
     const height = record.height;
-    const offsets = txOffsets(block);
-    const spentHere = new Set<string>();
-    for (const tx of block.txs) if (!tx.isCoinbase()) for (const i of tx.inputs) spentHere.add(i.prevout.toKey().toString('latin1'));
-    record.status |= STATUS.BLOCK_VALID | STATUS.HAS_BLOCK | STATUS.HEADER_VALID;
-    record.txCount = block.txs.length;
+    const txs = block.txs;
+    const w = new StoreWrite((opts.raw?.length ?? 0) + 2048 + txs.length * 512);
+    if (opts.raw) w.put('block', hash, opts.raw);
+    if (opts.newHeader) w.put('next', nextKey(record.header.prevHash, hash), EMPTY);
+    /** The address of a script, written into `addr` (21 bytes) when it has one. */
+    const addr = Buffer.allocUnsafe(21);
 
-    this.env.transactionSync(() => {
-      if (raw) this.db.block.putSync(hash, raw);
-      block.txs.forEach((tx, t) => {
-        const txid = tx.hash();
-        const cb = tx.isCoinbase();
-        this.db.tx.putSync(
-          txid,
-          encodeTxLocation({ height, blockHash: hash, offset: offsets[t].offset, length: offsets[t].length, index: t, outputs: tx.outputs.length }),
-        );
-        tx.outputs.forEach((out, i) => {
-          const key = new OutPoint(txid, i).toKey();
-          const coin = new Coin(out, height, cb);
-          const addr = this.addressOf(coin);
-          if (addr) this.db.addr.putSync(addrHistoryKey(addr, height, txid, 0, i), u64(out.value));
-          if (spentHere.has(key.toString('latin1'))) return; // created and spent in this block
-          this.db.coin.putSync(key, coin.toRaw());
-          if (addr) this.db.addrcoin.putSync(addrCoinKey(addr, key), addrCoinValue(coin));
-        });
-      });
-      // Spends: remove pre-existing coins and record them in the address history.
-      const byKey = new Map(spent.map((s) => [s.key.toString('latin1'), s.coin] as const));
-      block.txs.forEach((tx) => {
-        if (tx.isCoinbase()) return;
-        const txid = tx.hash();
-        tx.inputs.forEach((input, n) => {
-          const key = input.prevout.toKey();
-          const coin = byKey.get(key.toString('latin1'));
-          if (coin) {
-            this.db.coin.removeSync(key);
-            const addr = this.addressOf(coin);
-            if (addr) {
-              this.db.addrcoin.removeSync(addrCoinKey(addr, key));
-              this.db.addr.putSync(addrHistoryKey(addr, height, txid, 1, n), Buffer.concat([u64(coin.value), key]));
-            }
-          } else {
-            // An output created in this same block (any order): history only.
-            const own = findOwnOutput(block, key);
-            if (own) {
-              const addr = this.addressOf(own);
-              if (addr) this.db.addr.putSync(addrHistoryKey(addr, height, txid, 1, n), Buffer.concat([u64(own.value), key]));
-            }
+    // Outputs spent inside the block never enter the coin table. They are found through the
+    // block's own txids, so an ordinary block builds no key strings for its outputs.
+    const ownTxids = new Set<string>();
+    for (const tx of txs) ownTxids.add(tx.hash().toString('latin1'));
+    const spentHere = new Set<string>();
+    for (const tx of txs) {
+      if (tx.isCoinbase()) continue;
+      for (const i of tx.inputs) if (ownTxids.has(i.prevout.hash.toString('latin1'))) spentHere.add(i.prevout.toKey().toString('latin1'));
+    }
+    const created = new Map<string, TxOutput>();
+
+    let txOffset = HEADER_SIZE + varintSize(txs.length);
+    txs.forEach((tx, t) => {
+      const txid = tx.hash();
+      const cb = tx.isCoinbase();
+      const raw = tx.toRaw();
+      // Tx index: height u32 ‖ block hash ‖ offset u32 ‖ length u32 ‖ index u32 ‖ outputs u32 (records.ts).
+      let { k, v } = w.op('tx', 32, 52);
+      w.bytes.set(txid, k);
+      w.view.setUint32(v, height, true);
+      w.bytes.set(hash, v + 4);
+      w.view.setUint32(v + 36, txOffset, true);
+      w.view.setUint32(v + 40, raw.length, true);
+      w.view.setUint32(v + 44, t, true);
+      w.view.setUint32(v + 48, tx.outputs.length, true);
+      txOffset += raw.length;
+      // Each output's bytes are a slice of the raw transaction: the coin value reuses them.
+      let pos = 4 + varintSize(tx.inputs.length);
+      for (const input of tx.inputs) pos += input.size();
+      pos += varintSize(tx.outputs.length);
+      tx.outputs.forEach((out, i) => {
+        const size = out.size();
+        const outBytes = raw.subarray(pos, pos + size);
+        pos += size;
+        const hasAddr = writeAddress(out.script, this.network, addr);
+        if (hasAddr) {
+          ({ k, v } = w.op('addr', 62, 8));
+          writeAddrHistoryKey(w, k, addr, height, txid, 0, i);
+          w.view.setBigUint64(v, out.value, true);
+        }
+        if (spentHere.size > 0) {
+          const skey = outpointKey(txid, i).toString('latin1');
+          if (spentHere.has(skey)) {
+            created.set(skey, out); // created and spent in this block
+            return;
           }
-        });
+        }
+        // Coin: height u32 ‖ flags u8 ‖ output (coin.ts).
+        ({ k, v } = w.op('coin', 36, 5 + size));
+        w.bytes.set(txid, k);
+        w.view.setUint32(k + 32, i, true);
+        w.view.setUint32(v, height, true);
+        w.bytes[v + 4] = cb ? 1 : 0;
+        w.bytes.set(outBytes, v + 5);
+        if (hasAddr) {
+          // Address coin: address ‖ outpoint → height u32 ‖ value u64 ‖ flags u8.
+          ({ k, v } = w.op('addrcoin', 57, 13));
+          w.bytes.set(addr, k);
+          w.bytes.set(txid, k + 21);
+          w.view.setUint32(k + 53, i, true);
+          w.view.setUint32(v, height, true);
+          w.view.setBigUint64(v + 4, out.value, true);
+          w.bytes[v + 12] = cb ? 1 : 0;
+        }
       });
-      // Asset registry: the first primary issue of each symbol (business rules come later, docs/consensus.md).
-      block.txs.forEach((tx) => {
-        tx.outputs.forEach((o, i) => {
-          const b = o.attachment.body;
-          if (b.kind !== 'asset_issue' || b.secondaryIssueThreshold >= 128 || b.symbol.length === 0) return;
-          if (this.db.asset.doesExist(b.symbol)) return;
-          const v = Buffer.allocUnsafe(40);
-          v.writeUInt32LE(height, 0);
-          tx.hash().copy(v, 4);
-          v.writeUInt32LE(i, 36);
-          this.db.asset.putSync(b.symbol, v);
-        });
-      });
-      this.db.undo.putSync(hash, encodeUndo(spent));
-      this.db.main.putSync(heightKey(height), hash);
-      this.db.header.putSync(hash, record.encode());
-      this.db.meta.putSync(META_TIP, hash);
     });
-    this.cacheHeader(record);
+    // Spends: remove pre-existing coins and record them in the address history.
+    const byKey = new Map(spent.map((s) => [s.key.toString('latin1'), s.coin] as const));
+    for (const tx of txs) {
+      if (tx.isCoinbase()) continue;
+      const txid = tx.hash();
+      tx.inputs.forEach((input, n) => {
+        const key = input.prevout.toKey();
+        const skey = key.toString('latin1');
+        const coin = byKey.get(skey);
+        const from = coin ?? created.get(skey);
+        if (coin) w.remove('coin', key);
+        // An output created in this same block (any order) gets the history entry only.
+        if (!from || !writeAddress(from.script, this.network, addr)) return;
+        if (coin) {
+          const { k } = w.op('addrcoin', 57, -1);
+          w.bytes.set(addr, k);
+          w.bytes.set(key, k + 21);
+        }
+        const { k, v } = w.op('addr', 62, 44);
+        writeAddrHistoryKey(w, k, addr, height, txid, 1, n);
+        w.view.setBigUint64(v, from.value, true);
+        w.bytes.set(key, v + 8);
+      });
+    }
+    // Asset registry: the first primary issue of each symbol (business rules come later, docs/consensus.md).
+    const issued = new Set<string>();
+    txs.forEach((tx) => {
+      tx.outputs.forEach((o, i) => {
+        const b = o.attachment.body;
+        if (b.kind !== 'asset_issue' || b.secondaryIssueThreshold >= 128 || b.symbol.length === 0) return;
+        const sym = b.symbol.toString('latin1');
+        if (issued.has(sym) || opts.pendingAssets?.has(sym) || this.db.asset.doesExist(b.symbol)) return;
+        issued.add(sym);
+        const { k, v } = w.op('asset', b.symbol.length, 40);
+        w.bytes.set(b.symbol, k);
+        w.view.setUint32(v, height, true);
+        w.bytes.set(tx.hash(), v + 4);
+        w.view.setUint32(v + 36, i, true);
+        w.assets.push(sym);
+      });
+    });
+    const status = record.status | STATUS.BLOCK_VALID | STATUS.HAS_BLOCK | STATUS.HEADER_VALID;
+    const txCount = txs.length;
+    w.put('undo', hash, encodeUndo(spent));
+    w.put('main', heightKey(height), hash);
+    w.put('header', hash, new HeaderRecord(record.header, height, record.work, status, txCount).encode());
+    w.put('meta', META_TIP, hash);
+    w.afterCommit = () => {
+      record.status = status;
+      record.txCount = txCount;
+      this.cacheHeader(record);
+    };
+    return w;
+  }
+
+  /** Apply a prepared write in ONE write transaction (a crash leaves all of it or none). */
+  commit(write: StoreWrite): void {
+    this.assertIdle();
+    const dbs = this.tableDbs;
+    this.env.transactionSync(() => {
+      for (const op of unpackOps(write.bytes.buffer as ArrayBuffer, write.length)) {
+        if (op.value) dbs[op.table].putSync(op.key, op.value);
+        else dbs[op.table].removeSync(op.key);
+      }
+    });
+    write.afterCommit?.();
+  }
+
+  /**
+   * The same as commit, on the commit thread (store-writer.ts): ONE write
+   * transaction with the same durability, which resolves once committed
+   * (this thread then sees it). Writes commit in the order they were handed
+   * in; until they have, no synchronous write method may be called (idle()).
+   * The write's buffer moves to the commit thread.
+   */
+  commitAsync(write: StoreWrite): Promise<void> {
+    const writer = (this.writer ??= this.startWriter());
+    const id = ++this.writeSeq;
+    const buffer = write.bytes.buffer as ArrayBuffer;
+    return new Promise<void>((resolve, reject) => {
+      this.pendingWrites.set(id, { write, resolve, reject });
+      writer.ref();
+      writer.postMessage({ id, buffer, length: write.length } satisfies WriterRequest, [buffer]);
+    });
+  }
+
+  /** Resolves once every write handed to commitAsync has committed (or failed). */
+  idle(): Promise<void> {
+    if (this.pendingWrites.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private settleWrite(id: number): { write: StoreWrite; resolve: () => void; reject: (err: Error) => void } | undefined {
+    const w = this.pendingWrites.get(id);
+    this.pendingWrites.delete(id);
+    if (this.pendingWrites.size === 0) {
+      this.writer?.unref();
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+    return w;
+  }
+
+  get hasPendingWrites(): boolean {
+    return this.pendingWrites.size > 0;
+  }
+
+  private assertIdle(): void {
+    if (this.pendingWrites.size > 0) throw new StoreError('STORE_IO', 'a synchronous write while asynchronous commits are pending (await idle() first)');
+  }
+
+  private startWriter(): Worker {
+    const init: WriterInit = { path: this.path, noSync: this.noSync, maxDbs: TABLES.length + 4 };
+    const worker = new Worker(new URL('./store-writer.js', import.meta.url), { workerData: init });
+    worker.unref();
+    const failAll = (err: Error) => {
+      for (const id of [...this.pendingWrites.keys()]) this.settleWrite(id)?.reject(err);
+    };
+    worker.on('message', (reply: WriterReply) => {
+      if ('ready' in reply || 'closed' in reply) return;
+      const w = this.settleWrite(reply.id);
+      if (!w) return;
+      if (reply.ok) {
+        // This thread's read snapshot predates the commit: renew it before anything reads.
+        this.env.resetReadTxn();
+        w.write.afterCommit?.();
+        w.resolve();
+      } else {
+        w.reject(new StoreError('STORE_IO', `block commit failed: ${reply.error}`));
+      }
+    });
+    worker.on('error', (err) => failAll(new StoreError('STORE_IO', `commit thread failed: ${err.message}`)));
+    worker.on('exit', (code) => {
+      if (this.writer === worker) this.writer = null;
+      failAll(new StoreError('STORE_IO', `commit thread exited with code ${code}`));
+    });
+    return worker;
   }
 
   /** Disconnect the tip block in ONE write transaction, restoring the coins it spent. */
   disconnectBlock(block: Block, record: HeaderRecord): SpentCoin[] {
+    this.assertIdle();
     const hash = record.hash;
     const height = record.height;
     const undo = this.getUndo(hash);
@@ -481,18 +673,116 @@ function u32(v: number): Buffer {
   return b;
 }
 
-function u64(v: bigint): Buffer {
-  const b = Buffer.allocUnsafe(8);
-  b.writeBigUInt64LE(v, 0);
-  return b;
-}
-
 function addrCoinValue(coin: Coin): Buffer {
   const b = Buffer.allocUnsafe(13);
   b.writeUInt32LE(coin.height, 0);
   b.writeBigUInt64LE(coin.value, 4);
   b[12] = coin.coinbase ? 1 : 0;
   return b;
+}
+
+/**
+ * The table changes of one block connect in the order they are to be
+ * applied, built outside the write transaction straight into one buffer —
+ * the commit thread's wire format (store-writer.ts): per change
+ *   u8 table ‖ u32 key length ‖ key ‖ i32 value length (−1: remove) ‖ value.
+ * Keys and values are written in place (no intermediate buffers); op()
+ * reserves the bytes of one change and returns where its key and value go.
+ */
+export class StoreWrite {
+  bytes: Uint8Array;
+  view: DataView;
+  length = 0;
+  /** In-memory effects once committed (header status and cache). */
+  afterCommit?: () => void;
+  /** Asset symbols (latin1) this write registers. */
+  readonly assets: string[] = [];
+
+  constructor(sizeHint = 4096) {
+    this.bytes = new Uint8Array(new ArrayBuffer(sizeHint));
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** Reserve one change; `valueLength` −1 for a remove. Returns the key and value offsets in `bytes`. */
+  op(table: TableName, keyLength: number, valueLength: number): { k: number; v: number } {
+    const need = 9 + keyLength + Math.max(0, valueLength);
+    if (this.length + need > this.bytes.length) this.grow(this.length + need);
+    const at = this.length;
+    this.bytes[at] = TABLE_INDEX[table];
+    this.view.setUint32(at + 1, keyLength, true);
+    this.view.setInt32(at + 5 + keyLength, valueLength, true);
+    this.length = at + need;
+    return { k: at + 5, v: at + 9 + keyLength };
+  }
+
+  put(table: TableName, key: Uint8Array, value: Uint8Array): void {
+    const { k, v } = this.op(table, key.length, value.length);
+    this.bytes.set(key, k);
+    this.bytes.set(value, v);
+  }
+
+  remove(table: TableName, key: Uint8Array): void {
+    const { k } = this.op(table, key.length, -1); // op() may replace `bytes`: read it after
+    this.bytes.set(key, k);
+  }
+
+  private grow(min: number): void {
+    let size = this.bytes.length * 2;
+    while (size < min) size *= 2;
+    const bytes = new Uint8Array(new ArrayBuffer(size));
+    bytes.set(this.bytes.subarray(0, this.length));
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer);
+  }
+}
+
+const TABLE_INDEX = Object.fromEntries(TABLES.map((t, i) => [t, i])) as Record<TableName, number>;
+
+function outpointKey(txid: Buffer, index: number): Buffer {
+  const b = Buffer.allocUnsafe(36);
+  txid.copy(b, 0);
+  b.writeUInt32LE(index, 32);
+  return b;
+}
+
+/**
+ * Write the 21-byte address-table key (version ‖ hash160) of an output
+ * script into `out`, as scriptAddress defines it; false when it has none.
+ * The two shapes nearly every output has are read straight from the bytes —
+ * they are exactly the scripts whose parse is DUP HASH160 <20> EQUALVERIFY
+ * CHECKSIG, resp. HASH160 <20> EQUAL — the rest go through the classifier.
+ */
+function writeAddress(script: Script, network: Network, out: Buffer): boolean {
+  const r = script.raw;
+  if (r.length === 25 && r[0] === OP.DUP && r[1] === OP.HASH160 && r[2] === 20 && r[23] === OP.EQUALVERIFY && r[24] === OP.CHECKSIG) {
+    out[0] = network.address.pubkeyHash;
+    out.set(r.subarray(3, 23), 1);
+    return true;
+  }
+  if (r.length === 23 && r[0] === OP.HASH160 && r[1] === 20 && r[22] === OP.EQUAL) {
+    out[0] = network.address.scriptHash;
+    out.set(r.subarray(2, 22), 1);
+    return true;
+  }
+  const a = scriptAddress(script, network.address);
+  if (!a) return false;
+  out[0] = a.version;
+  out.set(a.hash, 1);
+  return true;
+}
+
+/** addrHistoryKey (layout.ts) written in place at `at`. */
+function writeAddrHistoryKey(w: StoreWrite, at: number, address: Buffer, height: number, txid: Buffer, kind: 0 | 1, index: number): void {
+  w.bytes.set(address, at);
+  w.view.setUint32(at + 21, height, false);
+  w.bytes.set(txid, at + 25);
+  w.bytes[at + 57] = kind;
+  w.view.setUint32(at + 58, index, false);
+}
+
+function addressKey(script: Script, network: Network): Buffer | null {
+  const b = Buffer.allocUnsafe(21);
+  return writeAddress(script, network, b) ? b : null;
 }
 
 function findOwnOutput(block: Block, key: Buffer): Coin | null {

@@ -10,6 +10,9 @@ import { TxOutput } from '../primitives/transaction.js';
  * (maturity applies to all of them, mvs-consensus §3.2).
  */
 export class Coin {
+  /** The encoding this coin was decoded from, reused by toRaw (undo data, the coin table). */
+  private raw: Buffer | null = null;
+
   constructor(
     public readonly output: TxOutput,
     public readonly height: number,
@@ -31,9 +34,10 @@ export class Coin {
   }
 
   toRaw(): Buffer {
+    if (this.raw) return this.raw;
     const w = new BufferWriter(5 + this.output.size());
     this.encode(w);
-    return w.finish();
+    return (this.raw = w.finish());
   }
 
   static decode(r: BufferReader): Coin {
@@ -45,10 +49,12 @@ export class Coin {
     return new Coin(new TxOutput(value, script, attachment), height, (flags & 1) !== 0);
   }
 
+  /** Decode one coin; it keeps `data` as its encoding (the caller must not reuse that memory). */
   static fromRaw(data: Uint8Array): Coin {
     const r = new BufferReader(data);
     const c = Coin.decode(r);
     r.assertEnd('coin');
+    c.raw = r.data;
     return c;
   }
 }

@@ -1,0 +1,372 @@
+/**
+ * Block connection throughput (project issue #4): blocks/s, transactions/s
+ * and inputs/s for connecting a synthetic regtest chain — by default 500
+ * blocks × 200 signed P2PKH spends — through Chain.addBlock into a fresh
+ * durable LMDB store (the production setting, noSync false), with the real
+ * script-verification pool. In the same run, beside it:
+ *
+ *   - the same connection with a script verifier that accepts at once (what
+ *     the chain's bookkeeping costs on its own);
+ *   - the raw LMDB ceiling of the same workload: the same puts, gets and
+ *     removes per block (same keys, same value sizes), one write transaction
+ *     per block, nothing else;
+ *   - the raw signature-verification rate of the same inputs (same
+ *     signatures, digests and keys; the sighash is precomputed) through the
+ *     crypto VerifyPool with as many workers as the script pool, same backend.
+ *
+ * ratio = inputs_per_s ÷ verify_per_s says whether signature checks bound
+ * block connection (≥ 0.5 is the goal) or bookkeeping does. Proof of work is
+ * not part of connection (it is checked per header before); the chain gets a
+ * verifier that accepts every seal.
+ *
+ *   npm run bench -- connect [--blocks 500] [--spends 200] [--rounds 3] [--workers N] [--no-sync]
+ *   node dist-chain/bench/connect.js --blocks 100
+ *
+ * The machine is noisy: the three measurements take turns every --slice
+ * blocks (default 25) and the figures are medians over rounds. The last output line is one JSON object.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { open, type Database } from 'lmdb';
+import { Chain, type AddBlockResult, type ScriptVerifier } from '../src/chain/chain.js';
+import type { ScriptJob } from '../src/consensus/block.js';
+import { ChainStore, txOffsets } from '../src/chain/store.js';
+import { PooledScriptVerifier } from '../src/chain/script-checker.js';
+import { EventBus } from '../src/bus/index.js';
+import { regtest, blockSubsidy } from '../src/networks/index.js';
+import type { Block } from '../src/primitives/block.js';
+import { OutPoint } from '../src/primitives/transaction.js';
+import { Coin } from '../src/consensus/coin.js';
+import { signatureHash, SIGHASH } from '../src/consensus/sighash.js';
+import { getSecp256k1, parseDerLax } from '../src/crypto/secp256k1/index.js';
+import { VerifyPool, type VerifyItem } from '../src/crypto/verify-pool.js';
+import { TABLES, type TableName, heightKey, addrHistoryKey, addrCoinKey } from '../src/chain/layout.js';
+import { HeaderRecord, encodeTxLocation, encodeUndo } from '../src/chain/records.js';
+import { scriptAddress } from '../src/primitives/address.js';
+import { TestPow } from '../test/helpers/chain.js';
+import { testKey, p2pkhSpend, type TestKey } from '../test/helpers/signing.js';
+import { buildBlocks, SpendWallet, type OwnedCoin } from '../test/integration/chain/spend-chain.js';
+
+function argValue(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
+}
+
+const BLOCKS = argValue('--blocks', 500);
+const SPENDS = argValue('--spends', 200);
+const ROUNDS = argValue('--rounds', 3);
+const WORKERS = argValue('--workers', availableParallelism());
+/** Diagnostics only: commits without fsync, to see what the durable commit costs. */
+const NO_SYNC = process.argv.includes('--no-sync');
+/** addBlock calls outstanding at once (1 = each block awaited before the next is handed in). */
+const WINDOW = argValue('--window', 8);
+/** Blocks per turn of each measurement. */
+const SLICE = argValue('--slice', 25);
+const FEE = 10_000n;
+const KEYS = 8;
+const SPACING = 30;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+interface Workload {
+  /** Funding blocks (not timed): coinbases, maturity, one fan-out transaction. */
+  setup: Block[];
+  /** The measured blocks: SPENDS one-input P2PKH spends each. */
+  blocks: Block[];
+  raws: Buffer[];
+  /** The same inputs as bare ECDSA checks. */
+  items: VerifyItem[];
+  /** The script checks of each measured block, as the chain hands them to the script pool. */
+  jobs: ScriptJob[][];
+  txs: number;
+  inputs: number;
+}
+
+/** Chain, not timed: fund SPENDS lanes, then each measured block moves every lane's coin once. */
+async function buildWorkload(): Promise<Workload> {
+  const keys: TestKey[] = Array.from({ length: KEYS }, (_, i) => testKey(`bench connect key ${i}`));
+  const wallet = new SpendWallet(keys);
+  const perLane = BigInt(BLOCKS) * FEE + FEE;
+  const subsidy = blockSubsidy(regtest, 1, 1);
+  const fundingCoinbases = Number((BigInt(SPENDS) * perLane + FEE + subsidy - 1n) / subsidy);
+  const history = [regtest.genesis.header];
+  const onBlock = (b: Block, h: number) => {
+    wallet.apply(b, h);
+    history.push(b.header);
+  };
+  const setup = await buildBlocks({
+    history: [...history],
+    count: fundingCoinbases + regtest.coinbaseMaturity,
+    spacing: SPACING,
+    coinbaseScript: () => keys[0].script,
+    spends: () => ({ txs: [], fees: 0n }),
+    onBlock,
+  });
+  const funding = wallet.spendable(history.length, regtest.coinbaseMaturity).filter((c) => c.coinbase);
+  const total = funding.reduce((s, c) => s + c.value, 0n);
+  const fanOut = p2pkhSpend(
+    funding.map((c) => ({ txid: c.txid, index: c.index })),
+    Array.from({ length: SPENDS }, (_, j) => ({ script: keys[j % KEYS].script, value: j === 0 ? total - FEE - perLane * BigInt(SPENDS - 1) : perLane })),
+    keys[0],
+  );
+  setup.push(...(await buildBlocks({ history: [...history], count: 1, spacing: SPACING, coinbaseScript: () => keys[0].script, spends: () => ({ txs: [fanOut], fees: FEE }), onBlock })));
+
+  let lanes: OwnedCoin[] = fanOut.outputs.map((o, index) => ({ txid: fanOut.hash(), index, value: o.value, key: keys[index % KEYS], height: history.length - 1, coinbase: false }));
+  const items: VerifyItem[] = [];
+  const jobs: ScriptJob[][] = [];
+  const secp = getSecp256k1();
+  const blocks = await buildBlocks({
+    history: [...history],
+    count: BLOCKS,
+    spacing: SPACING,
+    coinbaseScript: () => keys[0].script,
+    spends: (height) => {
+      const txs = lanes.map((coin, j) => p2pkhSpend([{ txid: coin.txid, index: coin.index }], [{ script: keys[(j + height) % KEYS].script, value: coin.value - FEE }], coin.key));
+      txs.forEach((tx, j) => {
+        const sig = tx.inputs[0].script.ops![0].data!;
+        const compact = parseDerLax(sig.subarray(0, sig.length - 1))!;
+        const message = signatureHash(tx, 0, lanes[j].key.script.raw, SIGHASH.ALL);
+        if (!secp.verify(compact, message, lanes[j].key.pub)) throw new Error('workload signature does not verify');
+        items.push({ signature: compact, message, publicKey: lanes[j].key.pub });
+      });
+      jobs.push(txs.map((_, j) => ({ txIndex: j + 1, inputIndex: 0, prevScript: lanes[j].key.script, prevValue: lanes[j].value })));
+      lanes = txs.map((tx, j) => ({ txid: tx.hash(), index: 0, value: tx.outputs[0].value, key: keys[(j + height) % KEYS], height, coinbase: false }));
+      return { txs, fees: FEE * BigInt(txs.length) };
+    },
+  });
+  return { setup, blocks, raws: blocks.map((b) => b.toRaw()), items, jobs, txs: blocks.reduce((n, b) => n + b.txs.length, 0), inputs: items.length };
+}
+
+/** Measures one pass over the measured blocks in slices; `run` times one slice. */
+interface Session {
+  run(from: number, to: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Accepts every script at once: what connection costs besides the signature checks. */
+const NO_SCRIPTS: ScriptVerifier = { verifyScripts: async () => ({ ok: true }) };
+
+/** Chain.addBlock into a fresh store, the setup connected untimed. */
+async function connectSession(w: Workload, scripts: ScriptVerifier, window: number): Promise<Session> {
+  const dir = mkdtempSync(join(tmpdir(), 'mvs-bench-connect-'));
+  const store = new ChainStore({ path: dir, network: regtest, noSync: NO_SYNC });
+  const chain = new Chain({ store, network: regtest, bus: new EventBus(), pow: new TestPow(), scripts, now: () => 2 ** 31 });
+  await chain.open();
+  for (const b of w.setup) {
+    const r = await chain.addBlock(b);
+    if (r.status !== 'connected') throw new Error(`setup block ${r.height}: ${r.status} ${r.error?.message}`);
+  }
+  return {
+    async run(from, to) {
+      const start = performance.now();
+      // Up to `window` blocks handed in ahead, as downloaded blocks reach the chain during sync.
+      const outstanding: Promise<AddBlockResult>[] = [];
+      const check = (r: AddBlockResult) => {
+        if (r.status !== 'connected') throw new Error(`block ${r.height}: ${r.status} ${r.error?.code} ${r.error?.message}`);
+      };
+      for (let i = from; i < to; i++) {
+        outstanding.push(chain.addBlock(w.blocks[i], w.raws[i]));
+        if (outstanding.length >= window) check(await outstanding.shift()!);
+      }
+      for (const p of outstanding) check(await p);
+      return (performance.now() - start) / 1000;
+    },
+    async close() {
+      const expected = SPENDS + w.setup.length + w.blocks.length + 1 - fundingInputs(w);
+      const got = store.coinCount();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+      if (got !== expected) throw new Error(`unexpected UTXO count ${got} (expected ${expected})`);
+    },
+  };
+}
+
+/** Coinbases the fan-out spent. */
+function fundingInputs(w: Workload): number {
+  return w.setup[w.setup.length - 1].txs[1].inputs.length;
+}
+
+/**
+ * The same table operations per block as ChainStore.connectBlock, with the
+ * real keys and value encodings prepared before timing: read every spent coin,
+ * then in one write transaction store the raw block, the tx index, each output
+ * (coin, address history, address coin), each spend (coin and address-coin
+ * removes, a history put), undo data, height index, header record and tip.
+ */
+async function lmdbSession(w: Workload): Promise<Session> {
+  const dir = mkdtempSync(join(tmpdir(), 'mvs-bench-lmdb-'));
+  const env = open({ path: dir, maxDbs: TABLES.length + 4, noSync: NO_SYNC, encoding: 'binary', keyEncoding: 'binary' });
+  const db = Object.fromEntries(TABLES.map((t) => [t, env.openDB<Buffer, Buffer>(t, { encoding: 'binary', keyEncoding: 'binary' })])) as Record<TableName, Database<Buffer, Buffer>>;
+  interface Prepared {
+    reads: Buffer[];
+    puts: [TableName, Buffer, Buffer][];
+    removes: [TableName, Buffer][];
+  }
+  const address = (coin: Coin): Buffer => {
+    const a = scriptAddress(coin.script, regtest.address)!;
+    return Buffer.concat([Buffer.from([a.version]), a.hash]);
+  };
+  const prep = (b: Block, raw: Buffer, height: number, coins: Map<string, Coin>): Prepared => {
+    const hash = b.hash();
+    const offsets = txOffsets(b);
+    const p: Prepared = { reads: [], puts: [['block', hash, raw]], removes: [] };
+    const spent: { key: Buffer; coin: Coin }[] = [];
+    b.txs.forEach((tx, t) => {
+      const txid = tx.hash();
+      p.puts.push(['tx', txid, encodeTxLocation({ height, blockHash: hash, offset: offsets[t].offset, length: offsets[t].length, index: t, outputs: tx.outputs.length })]);
+      if (t > 0) {
+        tx.inputs.forEach((input, n) => {
+          const key = input.prevout.toKey();
+          const coin = coins.get(key.toString('latin1'))!;
+          spent.push({ key, coin });
+          p.reads.push(key);
+          p.removes.push(['coin', key], ['addrcoin', addrCoinKey(address(coin), key)]);
+          p.puts.push(['addr', addrHistoryKey(address(coin), height, txid, 1, n), Buffer.concat([Buffer.alloc(8), key])]);
+        });
+      }
+      tx.outputs.forEach((o, i) => {
+        const key = new OutPoint(txid, i).toKey();
+        const coin = new Coin(o, height, t === 0);
+        coins.set(key.toString('latin1'), coin);
+        p.puts.push(['coin', key, coin.toRaw()], ['addr', addrHistoryKey(address(coin), height, txid, 0, i), Buffer.alloc(8)], ['addrcoin', addrCoinKey(address(coin), key), Buffer.alloc(13)]);
+      });
+    });
+    const rec = new HeaderRecord(b.header, height, BigInt(height) * 10n, 7, b.txs.length);
+    p.puts.push(['undo', hash, encodeUndo(spent)], ['main', heightKey(height), hash], ['header', hash, rec.encode()], ['meta', Buffer.from('tip'), hash]);
+    return p;
+  };
+  const coins = new Map<string, Coin>();
+  const all = [...w.setup, ...w.blocks];
+  const prepared = all.map((b, i) => prep(b, i < w.setup.length ? b.toRaw() : w.raws[i - w.setup.length], i + 1, coins));
+  const apply = (p: Prepared) => {
+    for (const k of p.reads) if (!db.coin.getBinary(k)) throw new Error('lmdb ceiling: a spent coin is missing');
+    env.transactionSync(() => {
+      for (const [t, k, v] of p.puts) db[t].putSync(k, v);
+      for (const [t, k] of p.removes) db[t].removeSync(k);
+    });
+  };
+  for (const p of prepared.slice(0, w.setup.length)) apply(p);
+  const measured = prepared.slice(w.setup.length);
+  return {
+    async run(from, to) {
+      const start = performance.now();
+      for (let i = from; i < to; i++) apply(measured[i]);
+      return (performance.now() - start) / 1000;
+    },
+    async close() {
+      await env.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The slice's blocks' script checks through the chain's script pool, all handed in at once, no chain. */
+function scriptSession(w: Workload, scripts: PooledScriptVerifier): Session {
+  return {
+    async run(from, to) {
+      const start = performance.now();
+      const results = await Promise.all(w.blocks.slice(from, to).map((b, i) => scripts.verifyScripts(b.txs, w.jobs[from + i])));
+      const seconds = (performance.now() - start) / 1000;
+      if (!results.every((r) => r.ok)) throw new Error('script pool: a valid input failed');
+      return seconds;
+    },
+    async close() {},
+  };
+}
+
+/** The slice's inputs as bare ECDSA checks through the crypto pool, in one call. */
+function verifySession(w: Workload, pool: VerifyPool): Session {
+  return {
+    async run(from, to) {
+      const items = w.items.slice(from * SPENDS, to * SPENDS);
+      const start = performance.now();
+      const results = await pool.verifyBatch(items);
+      const seconds = (performance.now() - start) / 1000;
+      if (!results.every(Boolean)) throw new Error('verify pool: a valid signature failed');
+      return seconds;
+    },
+    async close() {},
+  };
+}
+
+async function main(): Promise<void> {
+  const backend = getSecp256k1().name;
+  console.log(`connect bench: ${BLOCKS} blocks × ${SPENDS} P2PKH spends, ${WORKERS} workers, backend ${backend}, ${ROUNDS} rounds`);
+  const t0 = performance.now();
+  const w = await buildWorkload();
+  console.log(`workload: ${w.setup.length} setup blocks, ${w.blocks.length} measured blocks, ${w.txs} txs, ${w.inputs} inputs (built in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+
+  const scripts = new PooledScriptVerifier({ workers: WORKERS });
+  const pool = new VerifyPool({ workers: WORKERS });
+  // Warm-up: worker start-up, JIT, lazy tables.
+  await pool.verifyBatch(w.items.slice(0, 4096));
+  await scripts.verifyScripts(w.blocks[0].txs, w.blocks[0].txs.slice(1).map((_, t) => ({ txIndex: t + 1, inputIndex: 0, prevScript: w.setup[0].txs[0].outputs[0].script, prevValue: 0n })));
+
+  // Each round makes one pass per session; the sessions take turns slice by
+  // slice (a second or so each), so a slow phase of the machine hits all three.
+  const kinds = ['connect', 'bookkeeping', 'lmdb', 'scripts', 'verify'] as const;
+  const rounds: Record<(typeof kinds)[number], number>[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const sessions = {
+      connect: await connectSession(w, scripts, WINDOW),
+      bookkeeping: await connectSession(w, NO_SCRIPTS, WINDOW),
+      lmdb: await lmdbSession(w),
+      scripts: scriptSession(w, scripts),
+      verify: verifySession(w, pool),
+    };
+    const total = { connect: 0, bookkeeping: 0, lmdb: 0, scripts: 0, verify: 0 };
+    for (let from = 0; from < w.blocks.length; from += SLICE) {
+      const to = Math.min(w.blocks.length, from + SLICE);
+      for (const k of kinds) total[k] += await sessions[k].run(from, to);
+    }
+    for (const k of kinds) await sessions[k].close();
+    rounds.push(total);
+    const rate = (k: (typeof kinds)[number]) => (w.inputs / total[k]).toFixed(0);
+    console.log(
+      `round ${r + 1}: connect ${rate('connect')} inputs/s (${(w.blocks.length / total.connect).toFixed(1)} blocks/s), without scripts ${rate('bookkeeping')}, lmdb ceiling ${rate('lmdb')}, script pool ${rate('scripts')}/s, ECDSA ${rate('verify')}/s; ratio ${(total.scripts / total.connect).toFixed(2)} (vs ECDSA ${(total.verify / total.connect).toFixed(2)})`,
+    );
+    (globalThis as { gc?: () => void }).gc?.();
+  }
+  await scripts.close();
+  await pool.close();
+
+  const connect = median(rounds.map((r) => r.connect));
+  const bookkeeping = median(rounds.map((r) => r.bookkeeping));
+  const lmdb = median(rounds.map((r) => r.lmdb));
+  const verify = median(rounds.map((r) => r.verify));
+  const scriptRate = median(rounds.map((r) => r.scripts));
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+  console.log(
+    JSON.stringify({
+      bench: 'connect',
+      blocks: w.blocks.length,
+      spends_per_block: SPENDS,
+      inputs: w.inputs,
+      workers: WORKERS,
+      backend,
+      durable: !NO_SYNC,
+      blocks_per_s: round2(w.blocks.length / connect),
+      txs_per_s: Math.round(w.txs / connect),
+      inputs_per_s: Math.round(w.inputs / connect),
+      no_scripts_inputs_per_s: Math.round(w.inputs / bookkeeping),
+      lmdb_blocks_per_s: round2(w.blocks.length / lmdb),
+      lmdb_inputs_per_s: Math.round(w.inputs / lmdb),
+      script_verify_per_s: Math.round(w.inputs / scriptRate),
+      verify_per_s: Math.round(w.inputs / verify),
+      baseline: `script pool verifying the same inputs without the chain (${backend}, ${WORKERS} workers)`,
+      ratio: round2(median(rounds.map((r) => r.scripts / r.connect))),
+      ratio_vs_ecdsa: round2(median(rounds.map((r) => r.verify / r.connect))),
+      ecdsa_baseline: `VerifyPool ECDSA verify (${backend}, ${WORKERS} workers)`,
+      rounds: ROUNDS,
+    }),
+  );
+}
+
+await main();

@@ -1,0 +1,73 @@
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { open, type Database } from 'lmdb';
+import { TABLES, type TableName } from './layout.js';
+
+/**
+ * The chain store's commit thread (docs/storage.md, "Write-behind commits"):
+ * it opens the store's LMDB environment — lmdb-js shares one environment
+ * between the threads of a process — and applies each prepared block write
+ * it receives as ONE write transaction with the store's durability setting,
+ * replying once it is committed. The chain thread goes on validating the
+ * next blocks meanwhile, instead of waiting for page writes and fsync.
+ * Writes arrive and commit in order.
+ *
+ * A write travels as its StoreWrite buffer, transferred: a sequence of
+ *   u8 table index (TABLES) ‖ u32 key length ‖ key ‖ i32 value length (−1: remove) ‖ value
+ * Imported on the main thread this module only exports the reader.
+ */
+
+export interface WriterInit {
+  path: string;
+  noSync: boolean;
+  maxDbs: number;
+}
+
+export type WriterRequest = { id: number; buffer: ArrayBuffer; length: number } | { close: true };
+export type WriterReply = { id: number; ok: true } | { id: number; ok: false; error: string } | { ready: true } | { closed: true };
+
+/** The operations in the first `length` bytes of a write buffer (StoreWrite), as views into it. */
+export function* unpackOps(buffer: ArrayBuffer, length: number): Generator<{ table: number; key: Buffer; value: Buffer | null }> {
+  const view = new DataView(buffer);
+  for (let pos = 0; pos < length; ) {
+    const table = view.getUint8(pos);
+    const keyLength = view.getUint32(pos + 1, true);
+    const key = Buffer.from(buffer, pos + 5, keyLength);
+    pos += 5 + keyLength;
+    const valueLength = view.getInt32(pos, true);
+    pos += 4;
+    if (valueLength < 0) {
+      yield { table, key, value: null };
+    } else {
+      yield { table, key, value: Buffer.from(buffer, pos, valueLength) };
+      pos += valueLength;
+    }
+  }
+}
+
+if (!isMainThread && parentPort) {
+  const port = parentPort;
+  const init = workerData as WriterInit;
+  const env = open({ path: init.path, maxDbs: init.maxDbs, noSync: init.noSync, encoding: 'binary', keyEncoding: 'binary' });
+  const dbs: Database<Buffer, Buffer>[] = TABLES.map((t: TableName) => env.openDB<Buffer, Buffer>(t, { encoding: 'binary', keyEncoding: 'binary' }));
+  port.on('message', (request: WriterRequest) => {
+    if ('close' in request) {
+      // Release this thread's hold on the shared environment before the thread goes.
+      void env.close().finally(() => port.postMessage({ closed: true } satisfies WriterReply));
+      return;
+    }
+    let reply: WriterReply;
+    try {
+      env.transactionSync(() => {
+        for (const op of unpackOps(request.buffer, request.length)) {
+          if (op.value) dbs[op.table].putSync(op.key, op.value);
+          else dbs[op.table].removeSync(op.key);
+        }
+      });
+      reply = { id: request.id, ok: true };
+    } catch (err) {
+      reply = { id: request.id, ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+    port.postMessage(reply);
+  });
+  port.postMessage({ ready: true } satisfies WriterReply);
+}
