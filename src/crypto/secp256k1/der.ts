@@ -8,7 +8,7 @@
  * as in Bitcoin Core 0.12). Both are reproduced here.
  */
 
-import { CURVE_ORDER, bytesToScalar } from './scalar.js';
+import { isScalarOverflow } from './scalar.js';
 
 /**
  * BIP66 IsValidSignatureEncoding over DER ‖ hashtype
@@ -131,7 +131,7 @@ export function parseDerLax(der: Uint8Array): Buffer | null {
   else compact.set(der.subarray(sPos, sPos + sLen), 64 - sLen);
 
   // secp256k1_ecdsa_signature_parse_compact refuses r or s ≥ n.
-  if (!overflow && (bytesToScalar(compact.subarray(0, 32)) >= CURVE_ORDER || bytesToScalar(compact.subarray(32)) >= CURVE_ORDER)) {
+  if (!overflow && (isScalarOverflow(compact, 0) || isScalarOverflow(compact, 32))) {
     overflow = true;
   }
   return overflow ? Buffer.alloc(64) : compact;

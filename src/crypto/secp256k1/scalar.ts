@@ -9,6 +9,7 @@ export const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd
 export const HALF_CURVE_ORDER = CURVE_ORDER >> 1n;
 
 const HALF_ORDER_BYTES = scalarToBytes(HALF_CURVE_ORDER);
+const ORDER_BYTES = scalarToBytes(CURVE_ORDER);
 
 export function bytesToScalar(bytes: Uint8Array): bigint {
   let v = 0n;
@@ -31,6 +32,16 @@ export function isValidScalar(bytes: Uint8Array): boolean {
   if (bytes.length !== 32) return false;
   const v = bytesToScalar(bytes);
   return v > 0n && v < CURVE_ORDER;
+}
+
+/** 32 big-endian bytes at `offset` hold a value ≥ n (byte comparison: this runs once per signature check). */
+export function isScalarOverflow(bytes: Uint8Array, offset = 0): boolean {
+  for (let i = 0; i < 32; i++) {
+    const a = bytes[offset + i];
+    const b = ORDER_BYTES[i];
+    if (a !== b) return a > b;
+  }
+  return true;
 }
 
 /** s > n/2, read from a compact r‖s signature by byte comparison. */

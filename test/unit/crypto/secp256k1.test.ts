@@ -16,7 +16,7 @@ import {
   selectBackendName,
   type Secp256k1Backend,
 } from '../../../src/crypto/secp256k1/index.js';
-import { scalarToBytes, bytesToScalar } from '../../../src/crypto/secp256k1/scalar.js';
+import { scalarToBytes, bytesToScalar, isScalarOverflow } from '../../../src/crypto/secp256k1/scalar.js';
 import { sha256 } from '../../../src/crypto/hash.js';
 
 const key = (i: number) => sha256(Buffer.from(`mvs-node test key ${i}`));
@@ -202,3 +202,21 @@ for (const backend of backends) {
     assert.equal(backend.recover(Buffer.alloc(64), 0, digest(0), true), null, 'zero signature');
   });
 }
+
+test('isScalarOverflow: the byte comparison agrees with bigint at the boundaries and at an offset', () => {
+  for (const [value, overflow] of [
+    [0n, false],
+    [1n, false],
+    [CURVE_ORDER - 1n, false],
+    [CURVE_ORDER, true],
+    [CURVE_ORDER + 1n, true],
+    [(1n << 256n) - 1n, true],
+    [CURVE_ORDER - (1n << 128n), false],
+  ] as const) {
+    const bytes = scalarToBytes(value);
+    assert.equal(isScalarOverflow(bytes), overflow, `value ${value.toString(16)}`);
+    assert.equal(bytesToScalar(bytes) >= CURVE_ORDER, overflow);
+    const padded = Buffer.concat([Buffer.alloc(32, 0xff), bytes]);
+    assert.equal(isScalarOverflow(padded, 32), overflow, 'at offset 32');
+  }
+});
