@@ -24,6 +24,8 @@ export interface BusEvents {
   /** One per reorganization, after its disconnects and connects. */
   'chain:reorganized': { forkHeight: number; forkHash: Buffer; oldTip: { height: number; hash: Buffer }; newTip: { height: number; hash: Buffer }; disconnected: number; connected: number };
   'chain:tip': { height: number; hash: Buffer; header: BlockHeader };
+  /** The chain store failed (I/O, full disk, damaged records): the node must stop. */
+  'chain:fatal': { error: Error };
   'chain:header': { height: number; hash: Buffer; header: BlockHeader };
   'mempool:tx:added': { tx: Transaction; txid: Buffer; fee: bigint; size: number };
   'mempool:tx:removed': { tx: Transaction; txid: Buffer; reason: 'mined' | 'conflict' | 'expired' | 'evicted' | 'reorg-invalid' | 'manual' };

@@ -8,7 +8,7 @@ import { VerifyError } from '../consensus/errors.js';
 import { checkBlockBody, checkHeaderContext, connectBlockInputs, type ScriptJob } from '../consensus/block.js';
 import type { AncestorLookup, DifficultyHeader } from '../consensus/difficulty.js';
 import { Coin, type CoinView } from '../consensus/coin.js';
-import { ChainStore, type SpentCoin, type StoreWrite } from './store.js';
+import { ChainStore, StoreError, type SpentCoin, type StoreWrite } from './store.js';
 import { HeaderRecord } from './records.js';
 import { STATUS } from './layout.js';
 import { Mutex } from '../util/mutex.js';
@@ -436,6 +436,7 @@ export class Chain {
    * block is handled — connected blocks as soon as their transaction commits.
    */
   addBlock(block: Block, raw?: Buffer): Promise<AddBlockResult> {
+    if (this.fatal) return Promise.reject(this.fatal);
     return new Promise<AddBlockResult>((resolve, reject) => {
       const entry: QueuedBlock = { block, raw: raw ?? block.toRaw(), resolve, reject };
       if (this.openGroup) {
@@ -452,8 +453,33 @@ export class Chain {
   /** Every other mutation: it closes the open block group, so blocks handed in later queue behind it (FIFO overall). */
   private runLocked<T>(task: () => Promise<T> | T): Promise<T> {
     this.openGroup = null;
-    return this.lock.run(task);
+    return this.lock.run(async () => {
+      // Nothing more is written after a store failure.
+      if (this.fatal) throw this.fatal;
+      try {
+        return await task();
+      } catch (err) {
+        this.reportIfFatal(err);
+        throw err;
+      }
+    });
   }
+
+  /**
+   * A store that cannot write (disk or map full, I/O error) or reads damaged
+   * records leaves the chain unable to go on: say so once on the bus
+   * (chain:fatal), and the node stops instead of limping on. The failed
+   * operation's caller gets the error too; the store keeps its last commit.
+   */
+  private reportIfFatal(err: unknown): void {
+    if (this.fatal || !(err instanceof StoreError) || (err.code !== 'STORE_IO' && err.code !== 'STORE_CORRUPT')) return;
+    this.fatal = err;
+    this.log.fatal({ code: err.code, msg: err.message }, 'chain store failure');
+    void this.bus.emit('chain:fatal', { error: err });
+  }
+
+  /** The store failure that stopped the chain, if any. */
+  fatal: StoreError | null = null;
 
   /**
    * The blocks of one group in arrival order — the group stays open to new
@@ -478,6 +504,7 @@ export class Chain {
       }
     } catch (err) {
       if (this.openGroup === group) this.openGroup = null;
+      this.reportIfFatal(err);
       for (const entry of group.slice(next)) entry.reject(err);
     }
   }

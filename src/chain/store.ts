@@ -198,7 +198,7 @@ export class ChainStore implements CoinView {
   putHeaders(records: readonly HeaderRecord[], bestHeader?: Buffer): void {
     if (records.length === 0 && !bestHeader) return;
     this.assertIdle();
-    this.env.transactionSync(() => {
+    this.writeTxn('storing headers', () => {
       for (const rec of records) {
         this.db.header.putSync(rec.hash, rec.encode());
         this.db.next.putSync(nextKey(rec.header.prevHash, rec.hash), EMPTY);
@@ -212,7 +212,7 @@ export class ChainStore implements CoinView {
   updateStatus(records: readonly HeaderRecord[]): void {
     if (records.length === 0) return;
     this.assertIdle();
-    this.env.transactionSync(() => {
+    this.writeTxn('updating header status', () => {
       for (const rec of records) this.db.header.putSync(rec.hash, rec.encode());
     });
     for (const rec of records) this.cacheHeader(rec);
@@ -249,7 +249,7 @@ export class ChainStore implements CoinView {
   putBlock(record: HeaderRecord, raw: Buffer, newHeader = false): void {
     this.assertIdle();
     record.status |= STATUS.HAS_BLOCK;
-    this.env.transactionSync(() => {
+    this.writeTxn('storing a block', () => {
       this.db.block.putSync(record.hash, raw);
       this.db.header.putSync(record.hash, record.encode());
       if (newHeader) this.db.next.putSync(nextKey(record.header.prevHash, record.hash), EMPTY);
@@ -520,11 +520,25 @@ export class ChainStore implements CoinView {
     return w;
   }
 
+  /**
+   * One synchronous write transaction. A failure of LMDB itself (disk full,
+   * map full, I/O error) becomes StoreError STORE_IO — the chain treats it as
+   * fatal (chain:fatal) — while StoreErrors raised inside keep their code.
+   */
+  private writeTxn(what: string, fn: () => void): void {
+    try {
+      this.env.transactionSync(fn);
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError('STORE_IO', `${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   /** Apply a prepared write in ONE write transaction (a crash leaves all of it or none). */
   commit(write: StoreWrite): void {
     this.assertIdle();
     const dbs = this.tableDbs;
-    this.env.transactionSync(() => {
+    this.writeTxn('block commit', () => {
       for (const op of unpackOps(write.bytes.buffer as ArrayBuffer, write.length)) {
         if (op.value) dbs[op.table].putSync(op.key, op.value);
         else dbs[op.table].removeSync(op.key);
@@ -612,7 +626,7 @@ export class ChainStore implements CoinView {
     if (!undo) throw new StoreError('STORE_CORRUPT', `no undo data for block ${height}`);
     const parent = block.header.prevHash;
     const undoByKey = new Map(undo.map((u) => [u.key.toString('latin1'), u.coin] as const));
-    this.env.transactionSync(() => {
+    this.writeTxn('block disconnect', () => {
       // Restore spent coins first, then remove everything this block created
       // (an output created and spent here ends up absent either way).
       for (const s of undo) {

@@ -42,7 +42,7 @@ async function runNode(argv: string[]): Promise<number> {
     stopping = node.close();
     return stopping;
   };
-  node.onShutdownRequest((reason) => void stop(reason));
+  node.onShutdownRequest((reason, code) => void stop(reason, code));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   const fatal = (err: unknown) => {

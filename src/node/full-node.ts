@@ -76,21 +76,23 @@ export class FullNode implements RpcNode {
   private expiryTimer: NodeJS.Timeout | null = null;
   private opened: string[] = [];
   private closing: Promise<void> | null = null;
-  private shutdownHandler: ((reason: string) => void) | null = null;
+  private shutdownHandler: ((reason: string, exitCode: number) => void) | null = null;
 
   constructor(config: NodeConfig, overrides: FullNodeOverrides = {}) {
     this.config = config;
     this.network = getNetwork(config.network);
     this.overrides = overrides;
+    this.bus.on('chain:fatal', ({ error }) => this.requestShutdown(`fatal chain store error: ${error.message}`, 1));
   }
 
   /** Called when something (the shutdown RPC, a fatal error) asks the node to stop. */
-  onShutdownRequest(handler: (reason: string) => void): void {
+  onShutdownRequest(handler: (reason: string, exitCode: number) => void): void {
     this.shutdownHandler = handler;
   }
 
-  requestShutdown(reason: string): void {
-    if (this.shutdownHandler) this.shutdownHandler(reason);
+  /** exitCode: 0 for a requested stop, 1 after a fatal error. */
+  requestShutdown(reason: string, exitCode = 0): void {
+    if (this.shutdownHandler) this.shutdownHandler(reason, exitCode);
     else void this.close();
   }
 
