@@ -8,6 +8,8 @@ import { VerifyError } from '../consensus/errors.js';
 import { checkBlockBody, checkHeaderContext, connectBlockInputs, type ScriptJob } from '../consensus/block.js';
 import type { AncestorLookup, DifficultyHeader } from '../consensus/difficulty.js';
 import { Coin, type CoinView } from '../consensus/coin.js';
+import { checkProofOfStake, type StakeCoin } from '../consensus/pos.js';
+import { getSecp256k1 } from '../crypto/secp256k1/index.js';
 import { ChainStore, StoreError, type SpentCoin, type StoreWrite } from './store.js';
 import { HeaderRecord } from './records.js';
 import { STATUS } from './layout.js';
@@ -98,8 +100,8 @@ const PIPELINE_DEPTH = 2;
 /** Block transactions handed to the store's commit thread and not yet confirmed, at most. */
 const COMMIT_DEPTH = 2;
 
-/** Rejections that say nothing permanent about the block (do not mark it invalid). */
-const NOT_PERMANENT = new Set(['futuristic_timestamp', 'proof_of_stake_unsupported', 'merkle_mismatch', 'duplicate', 'orphan_block']);
+/** Rejections that say nothing permanent about the block (do not mark it invalid): the hash covers neither a mangled tx list (merkle) nor the PoS block signature. */
+const NOT_PERMANENT = new Set(['futuristic_timestamp', 'merkle_mismatch', 'duplicate', 'orphan_block', 'block_signature_invalid']);
 
 /**
  * UTXO view = the store at the current tip plus an in-memory overlay, so a
@@ -404,9 +406,6 @@ export class Chain {
   /** Context rules of one header on top of `parent` (no proof of work). */
   private checkHeader(header: BlockHeader, parent: HeaderRecord, lookup: AncestorLookup = this.branchLookup(parent)): HeaderRecord {
     const height = parent.height + 1;
-    if (header.version === BLOCK_VERSION.POS) {
-      throw new VerifyError('proof_of_stake_unsupported', `block ${height} is proof-of-stake, which this node cannot validate yet`, 0);
-    }
     checkHeaderContext(header, { network: this.network, height, parent: parent.header, ancestors: lookup, now: this.now() });
     return new HeaderRecord(header, height, parent.work + header.bits, STATUS.HEADER_VALID, 0);
   }
@@ -658,7 +657,7 @@ export class Chain {
                 pow.catch(() => undefined);
               }
             }
-            if (!this.isException(rec)) checkBlockBody(block, this.network, rec.height);
+            if (!this.isException(rec)) checkBlockBody(block, this.network, rec.height, { posGenesis: this.needsPosGenesis(block, rec, parent) });
             rec.txCount = block.txs.length;
             const p = this.startConnect(block, rec, parent, view, parent.height, pendingTx);
             const written = view.connect(block, rec.height, p.spent);
@@ -754,7 +753,7 @@ export class Chain {
         rec = candidate;
         if (rec.work > this.bestHeaderRecord.work) this.bestHeaderRecord = rec;
       }
-      if (!this.isException(rec)) checkBlockBody(block, this.network, rec.height);
+      if (!this.isException(rec)) checkBlockBody(block, this.network, rec.height, { posGenesis: this.needsPosGenesis(block, rec, parent) });
     } catch (err) {
       if (!(err instanceof VerifyError)) throw err;
       if (rec && !headerStored) this.store.putHeaders([rec]);
@@ -1046,6 +1045,7 @@ export class Chain {
       isSpentDuplicate: (txid) => this.isSpentDuplicate(txid, view, forkHeight, pendingTx),
       outputExisted: (op) => this.outputExisted(op, pendingTx),
     });
+    if (block.header.version === BLOCK_VERSION.POS) this.checkStake(block, rec, parent, view, this.medianTimePast(parent, lookup));
     let scripts: Promise<void> = Promise.resolve();
     if (result.scriptJobs.length > 0) {
       scripts = this.scripts.verifyScripts(block.txs, result.scriptJobs).then((r) => {
@@ -1057,6 +1057,68 @@ export class Chain {
       scripts.catch(() => undefined);
     }
     return { rec, block, spent: result.spent, scripts };
+  }
+
+  // ------------------------------------------------------------ proof of stake
+
+  /**
+   * pos_exist_before (mvs-consensus §3.8): on mainnet simply h > the first PoS
+   * block's height; elsewhere a version-2 block at pos_enabled_height+1 … h−1
+   * on the block's branch (the scan skips pos_enabled_height itself [Q]).
+   */
+  private posExistsBefore(height: number, parent: HeaderRecord): boolean {
+    const first = this.network.firstPosBlockHeight;
+    if (first !== null) return height > first;
+    const lookup = this.branchLookup(parent);
+    for (let h = this.network.posEnabledHeight + 1; h < height; h++) {
+      if (lookup(h)?.version === BLOCK_VERSION.POS) return true;
+    }
+    return false;
+  }
+
+  /** A PoS block with no PoS block before it on its branch carries the PoS genesis transaction. */
+  private needsPosGenesis(block: Block, rec: HeaderRecord, parent: HeaderRecord): boolean {
+    return block.header.version === BLOCK_VERSION.POS && !this.posExistsBefore(rec.height, parent);
+  }
+
+  /**
+   * verify_stake and the block signature (mvs-consensus §4.7, consensus/pos.ts)
+   * against the UTXO set at the parent (`view`). The staking address's coins
+   * are the address index read through the branch view: outputs the branch
+   * spent are dropped, and deposits the branch created in the blocks not yet
+   * in the index are not seen — they are younger than the vote maturity
+   * unless a reorganization is deeper than it (the reference's index is not
+   * fork-aware either, §4.7.2 [U]).
+   */
+  private checkStake(block: Block, rec: HeaderRecord, parent: HeaderRecord, view: CoinView, medianTimePast: number): void {
+    const coinstake = block.txs[1];
+    const stakeKey = coinstake.inputs[0].prevout.toKey();
+    const coin = view.getCoin(stakeKey);
+    const stake: StakeCoin | null = coin
+      ? { outpoint: coinstake.inputs[0].prevout, value: coin.output.value, height: coin.height, script: coin.output.script, coinbase: coin.coinbase, tx: this.creatingTx(coinstake.inputs[0].prevout.hash, coin.height, parent) }
+      : null;
+    const addressCoins: StakeCoin[] = [];
+    const address = coin ? this.store.addressKeyOf(coin.output.script) : null;
+    if (address) {
+      for (const entry of this.store.addressCoins(address)) {
+        const c = view.getCoin(entry.outpoint);
+        if (!c) continue;
+        addressCoins.push({ outpoint: OutPoint.fromKey(entry.outpoint), value: c.output.value, height: c.height, script: c.output.script, coinbase: c.coinbase });
+      }
+    }
+    checkProofOfStake(block, { network: this.network, height: rec.height, stake, addressCoins, medianTimePast, backend: getSecp256k1() });
+  }
+
+  /** The transaction `txid` confirmed at `height` on the branch of `parent` (for the stake's finality rule). */
+  private creatingTx(txid: Buffer, height: number, parent: HeaderRecord): Transaction {
+    const indexed = this.store.getTx(txid);
+    if (indexed && indexed.location.height === height && this.ancestorOf(parent, height)?.hash.equals(indexed.location.blockHash)) return indexed.tx;
+    // Created on a branch the index does not describe (a reorganization deeper than the stake maturity).
+    const rec = this.ancestorOf(parent, height);
+    const raw = rec ? this.store.getBlockRaw(rec.hash) : null;
+    const tx = raw ? Block.fromRaw(raw).txs.find((t) => t.hash().equals(txid)) : undefined;
+    if (!tx) throw new Error(`internal: the stake's transaction ${hashToHex(txid)} at height ${height} is not stored`);
+    return tx;
   }
 
   /** UTXO effects without rule checks: spend what exists, ignore what does not. */

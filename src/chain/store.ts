@@ -340,6 +340,11 @@ export class ChainStore implements CoinView {
     return out;
   }
 
+  /** The address-index key (version ‖ hash160, 21 bytes) of an output script, when it pays an address. */
+  addressKeyOf(script: Script): Buffer | null {
+    return addressKey(script, this.network);
+  }
+
   addressCoins(address: Buffer): AddressCoinEntry[] {
     const out: AddressCoinEntry[] = [];
     for (const { key, value } of this.db.addrcoin.getRange({ start: address, end: prefixEnd(address) })) {

@@ -6,13 +6,15 @@ import type { Transaction, TxOutput } from '../primitives/transaction.js';
 import { OutPoint } from '../primitives/transaction.js';
 import { ATTACHMENT_TYPE } from '../primitives/attachment.js';
 import { encodeScriptNum, decodeScriptNum, depositLockHeight, parseOps, Script } from '../primitives/script.js';
-import { scriptAddress } from '../primitives/address.js';
+import { Address, scriptAddress } from '../primitives/address.js';
 import { hashToHex } from '../primitives/hex.js';
 import { type Network, MAX_MONEY, blockSubsidy, depositReward, checkpointHash } from '../networks/index.js';
 import { VerifyError } from './errors.js';
 import { checkTransaction, isCoinstake, MIN_TX_FEE, TX_VERSION } from './tx.js';
 import { requiredBits, type AncestorLookup } from './difficulty.js';
 import { Coin, type CoinView } from './coin.js';
+// pos.ts imports isFinalTx from here; the cycle is between function bodies only.
+import { checkPosGenesisTx } from './pos.js';
 
 export const MAX_BLOCK_SIGOPS = MAX_BLOCK_SIZE / 50;
 const LOCKTIME_THRESHOLD = 500_000_000;
@@ -51,7 +53,7 @@ export function leadingGroupSize(block: Block, network: Network): number {
  * distinct txids, legacy sigops, merkle root. `height` is the block's height
  * on its branch (used for BIP34 and the tip-dependent transaction gates).
  */
-export function checkBlockBody(block: Block, network: Network, height: number): void {
+export function checkBlockBody(block: Block, network: Network, height: number, opts: { posGenesis?: boolean } = {}): void {
   const txs = block.txs;
   if (txs.length === 0) throw new VerifyError('empty_block', 'block has no transactions');
   if (block.referenceSize() > MAX_BLOCK_SIZE) throw new VerifyError('size_limits', `block larger than ${MAX_BLOCK_SIZE} bytes`);
@@ -66,11 +68,20 @@ export function checkBlockBody(block: Block, network: Network, height: number): 
   }
   if (!pos && lead > 1 && isCoinstake(txs[1], network)) throw new VerifyError('illegal_coinstake', 'coinstake in a non-PoS block', 100, { txIndex: 1 });
 
+  // The first PoS block of a network carries the PoS genesis transaction at index 2, exempt from
+  // BIP34 and the reward-coinbase shape (§3.8; the caller decides with pos_exist_before).
+  const posGenesis = pos && opts.posGenesis === true;
+  if (posGenesis) {
+    if (lead < 3 || !txs[2].isCoinbase()) throw new VerifyError('proof_of_stake', 'the first PoS block must carry the PoS genesis transaction at index 2', 100, { txIndex: 2 });
+    checkPosGenesisTx(txs[2], network, Address.fromString(network.foundationAddress).toScript(network.address));
+  }
+
   const bip34 = encodeScriptNum(height);
   const prefix = Buffer.concat([Buffer.from([bip34.length]), bip34]);
   for (let i = 0; i < lead; i++) {
     const tx = txs[i];
     if (!tx.isCoinbase()) continue; // the coinstake
+    if (posGenesis && i === 2) continue;
     const outs = tx.outputs;
     if (outs.length === 0 || outs[0].attachment.type !== ATTACHMENT_TYPE.ETP) {
       throw new VerifyError('coinbase_output_invalid', `coinbase ${i}: output 0 must carry an ETP attachment`, 100, { txIndex: i });

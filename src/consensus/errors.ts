@@ -32,7 +32,6 @@ export type VerifyErrorCode =
   | 'header_number_mismatch'
   | 'orphan_block'
   | 'previous_block_invalid'
-  | 'proof_of_stake_unsupported'
   | 'proof_of_stake'
   // transaction structure (check_transaction)
   | 'empty_transaction'

@@ -191,10 +191,12 @@ export const testnet: Network = {
 /**
  * Regtest = the reference's private chain (PRIVATE_CHAIN build): its genesis,
  * mainnet magic and address versions, coinbase maturity 10, difficulty 10 from
- * the v1 algorithm. PoS/DPoS activation defaults to "never" until PoS
- * validation exists (the reference switches at 5,000), so regtest chains of any
- * length stay pure PoW; its 300,000 floor from height 10,000 belongs to the v2
- * track and therefore never applies either.
+ * the v1 algorithm. PoS/DPoS activation is "never" here (the reference
+ * switches at 5,000): the built-in miner and getwork produce PoW blocks only,
+ * so regtest chains of any length stay pure PoW; its 300,000 floor from height
+ * 10,000 belongs to the v2 track and therefore never applies either. PoS
+ * validation is tested on a network with PoS from a low height
+ * (test/integration/chain/pos-chain.ts).
  */
 export const regtest: Network = {
   name: 'regtest',

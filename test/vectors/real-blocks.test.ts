@@ -165,3 +165,21 @@ for (const network of [mainnet, testnet] as Network[]) {
     }
   });
 }
+
+// Real PoS blocks (mainnet #3,588,504, testnet #1,019,574): the body rules a PoS block meets —
+// coinbase, coinstake at index 1, PoS subsidy shape, merkle root — with PoS blocks before them,
+// and the first-PoS-block rule refusing them (they carry no PoS genesis transaction).
+for (const { number, network } of [
+  { number: 3_588_504, network: mainnet },
+  { number: 1_019_574, network: testnet },
+]) {
+  const net = network === mainnet ? 'mainnet' : 'testnet';
+  test(`${net} PoS #${number}: context-free block checks pass; as a first PoS block it lacks the PoS genesis tx`, (t) => {
+    const found = vectorBlock(t, number, net);
+    if (!found) return;
+    const { block } = found;
+    assert.equal(block.header.version, 2);
+    assert.doesNotThrow(() => checkBlockBody(block, network, number, { posGenesis: false }));
+    assert.equal(codeOf(() => checkBlockBody(block, network, number, { posGenesis: true })), 'proof_of_stake');
+  });
+}
