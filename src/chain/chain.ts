@@ -8,7 +8,7 @@ import { VerifyError } from '../consensus/errors.js';
 import { checkBlockBody, checkHeaderContext, connectBlockInputs, type ScriptJob } from '../consensus/block.js';
 import type { AncestorLookup, DifficultyHeader } from '../consensus/difficulty.js';
 import { Coin, type CoinView } from '../consensus/coin.js';
-import { checkProofOfStake, type StakeCoin } from '../consensus/pos.js';
+import { checkProofOfStake, stakeMaturity, type StakeCoin } from '../consensus/pos.js';
 import { getSecp256k1 } from '../crypto/secp256k1/index.js';
 import { ChainStore, StoreError, type SpentCoin, type StoreWrite } from './store.js';
 import { HeaderRecord } from './records.js';
@@ -1094,8 +1094,18 @@ export class Chain {
     const coinstake = block.txs[1];
     const stakeKey = coinstake.inputs[0].prevout.toKey();
     const coin = view.getCoin(stakeKey);
+    // The creating transaction only matters to a stake old enough to pass the maturity rule, and such
+    // a stake is far below the blocks still in flight, so it is stored; a younger one fails on maturity.
+    const mature = coin !== null && coin.height + stakeMaturity(block.header.bits) <= rec.height;
     const stake: StakeCoin | null = coin
-      ? { outpoint: coinstake.inputs[0].prevout, value: coin.output.value, height: coin.height, script: coin.output.script, coinbase: coin.coinbase, tx: this.creatingTx(coinstake.inputs[0].prevout.hash, coin.height, parent) }
+      ? {
+          outpoint: coinstake.inputs[0].prevout,
+          value: coin.output.value,
+          height: coin.height,
+          script: coin.output.script,
+          coinbase: coin.coinbase,
+          tx: mature ? this.creatingTx(coinstake.inputs[0].prevout.hash, coin.height, parent) : undefined,
+        }
       : null;
     const addressCoins: StakeCoin[] = [];
     const address = coin ? this.store.addressKeyOf(coin.output.script) : null;

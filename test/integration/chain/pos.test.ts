@@ -297,3 +297,20 @@ test('a PoS block relayed with a corrupted signature does not poison the correct
   await refuse(tc, bad, 'block_signature_invalid', 'corrupted signature');
   await connect(tc, b, good.block, 'the same block, correctly signed');
 });
+
+test('PoS blocks handed in together go through the pipeline with the same verdicts: a stake created by a block still in flight is refused, not an internal error', async () => {
+  const { tc, b } = await freshChain();
+  const first = b.posBlock({ stake: base.stakes[0] });
+  b.push(first.block);
+  const second = b.posBlock({ stake: base.stakes[1], tag: 'second' });
+  b.push(second.block);
+  // Stakes the coinstake output of `first`, which is still in flight when this block is checked.
+  const young = b.posBlock({ stake: coinOf(first.coinstake!, 1, FIRST_POS_HEIGHT, KEYS.staker), tag: 'young in flight' });
+  const [r1, r2, r3] = await Promise.all([tc.chain.addBlock(first.block), tc.chain.addBlock(second.block), tc.chain.addBlock(young.block)]);
+  assert.equal(r1.status, 'connected', describe(r1));
+  assert.equal(r2.status, 'connected', describe(r2));
+  assert.equal(r3.status, 'invalid', describe(r3));
+  assert.equal(r3.error?.code, 'proof_of_stake');
+  assert.match(r3.error!.message, /not mature/);
+  assert.ok(tc.chain.tip.hash.equals(second.block.hash()));
+});
