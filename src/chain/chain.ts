@@ -8,7 +8,7 @@ import { VerifyError } from '../consensus/errors.js';
 import { checkBlockBody, checkHeaderContext, connectBlockInputs, type ScriptJob } from '../consensus/block.js';
 import type { AncestorLookup, DifficultyHeader } from '../consensus/difficulty.js';
 import { Coin, type CoinView } from '../consensus/coin.js';
-import { checkProofOfStake, stakeMaturity, type StakeCoin } from '../consensus/pos.js';
+import { checkProofOfStake, hasStakeCapability, stakeMaturity, POS_PARAMS, type StakeCoin } from '../consensus/pos.js';
 import { getSecp256k1 } from '../crypto/secp256k1/index.js';
 import { ChainStore, StoreError, type SpentCoin, type StoreWrite } from './store.js';
 import { HeaderRecord } from './records.js';
@@ -1107,13 +1107,19 @@ export class Chain {
           tx: mature ? this.creatingTx(coinstake.inputs[0].prevout.hash, coin.height, parent) : undefined,
         }
       : null;
+    // The capability rule needs one qualifying coin: stop at the first (a staker may own many coins).
     const addressCoins: StakeCoin[] = [];
     const address = coin ? this.store.addressKeyOf(coin.output.script) : null;
     if (address) {
       for (const entry of this.store.addressCoins(address)) {
+        if (entry.value < POS_PARAMS.stakeMinValue) continue;
         const c = view.getCoin(entry.outpoint);
         if (!c) continue;
-        addressCoins.push({ outpoint: OutPoint.fromKey(entry.outpoint), value: c.output.value, height: c.height, script: c.output.script, coinbase: c.coinbase });
+        const candidate: StakeCoin = { outpoint: OutPoint.fromKey(entry.outpoint), value: c.output.value, height: c.height, script: c.output.script, coinbase: c.coinbase };
+        if (hasStakeCapability([candidate], rec.height - 1, this.network)) {
+          addressCoins.push(candidate);
+          break;
+        }
       }
     }
     checkProofOfStake(block, { network: this.network, height: rec.height, stake, addressCoins, medianTimePast, backend: getSecp256k1() });
