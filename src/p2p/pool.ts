@@ -1,4 +1,5 @@
 import { createServer, connect as tcpConnect, isIP, type Server as NetServer, type Socket } from 'node:net';
+import { listenOn, boundAddress } from '../util/net.js';
 import { lookup } from 'node:dns/promises';
 import type { Network } from '../networks/index.js';
 import type { Chain } from '../chain/chain.js';
@@ -207,24 +208,17 @@ export class PeerPool {
     this.bans.save();
   }
 
-  private listen(): Promise<void> {
+  private async listen(): Promise<void> {
     const server = createServer((socket) => this.onInbound(socket));
     this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.bind, () => {
-        server.off('error', reject);
-        server.on('error', (err) => this.log.error({ err }, 'P2P listener error'));
-        this.log.info({ bind: this.opts.bind, port: this.listenPort }, 'P2P listening');
-        resolve();
-      });
-    });
+    await listenOn(server, this.opts.port, this.opts.bind);
+    server.on('error', (err) => this.log.error({ err }, 'P2P listener error'));
+    this.log.info({ bind: this.opts.bind, port: this.listenPort }, 'P2P listening');
   }
 
   /** The port the listener is bound to (the chosen one when `port` was 0), or null. */
   get listenPort(): number | null {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? a.port : null;
+    return this.server ? (boundAddress(this.server)?.port ?? null) : null;
   }
 
   // ------------------------------------------------------------ connections

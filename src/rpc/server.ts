@@ -12,7 +12,8 @@
  *  - error messages are JSON-escaped in v1 (mvsd writes them raw).
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenOn, boundAddress, type BoundAddress } from '../util/net.js';
 import { RpcError, invalidParams, invalidRequest, parseError, toRpcError } from './errors.js';
 import { parseJson, stringifyJson, isJsonObject, JsonSyntaxError, type JsonValue, type JsonObject } from './json.js';
 import { jsonToArgv, type ApiVersion } from './params.js';
@@ -187,22 +188,14 @@ export class RpcServer<Ctx> {
   }
 
   /** Start listening; resolves with the bound address (port 0 → ephemeral). */
-  listen(): Promise<{ host: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.http.once('error', onError);
-      this.http.listen(this.options.port, this.options.host, () => {
-        this.http.off('error', onError);
-        const a = this.http.address() as AddressInfo;
-        this.log.info({ host: a.address, port: a.port }, 'JSON-RPC listening');
-        resolve({ host: a.address, port: a.port });
-      });
-    });
+  async listen(): Promise<BoundAddress> {
+    const a = await listenOn(this.http, this.options.port, this.options.host);
+    this.log.info(a, 'JSON-RPC listening');
+    return a;
   }
 
-  address(): { host: string; port: number } | null {
-    const a = this.http.address();
-    return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
+  address(): BoundAddress | null {
+    return boundAddress(this.http);
   }
 
   /** Number of open client connections. */

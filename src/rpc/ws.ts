@@ -17,7 +17,8 @@
  * alone (the reference erases from the wrong map).
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenOn, boundAddress, type BoundAddress } from '../util/net.js';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Block } from '../primitives/block.js';
@@ -148,26 +149,18 @@ export class WsPushServer {
     }
   }
 
-  listen(): Promise<{ host: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.http.once('error', onError);
-      this.http.listen(this.opts.port, this.opts.host, () => {
-        this.http.off('error', onError);
-        const a = this.http.address() as AddressInfo;
-        if (this.opts.heartbeatMs > 0) {
-          this.heartbeat = setInterval(() => this.reapDead(), this.opts.heartbeatMs);
-          this.heartbeat.unref();
-        }
-        this.log.info({ host: a.address, port: a.port }, 'websocket push listening');
-        resolve({ host: a.address, port: a.port });
-      });
-    });
+  async listen(): Promise<BoundAddress> {
+    const a = await listenOn(this.http, this.opts.port, this.opts.host);
+    if (this.opts.heartbeatMs > 0) {
+      this.heartbeat = setInterval(() => this.reapDead(), this.opts.heartbeatMs);
+      this.heartbeat.unref();
+    }
+    this.log.info(a, 'websocket push listening');
+    return a;
   }
 
-  address(): { host: string; port: number } | null {
-    const a = this.http.address();
-    return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
+  address(): BoundAddress | null {
+    return boundAddress(this.http);
   }
 
   connectionCount(): number {
