@@ -134,26 +134,23 @@ export function registerWalletMethods<Ctx>(target: Registry<Ctx>, wallet: Wallet
     }
     return wallet.addressBalance(address);
   });
-  registry.implement(c.send, async (args, _ctx, meta) => {
+  // send and sendfrom share their options (send.cpp, sendfrom.cpp).
+  const sendOptions = (args: MethodArgs) => {
     const exclude = optStr(args, 'exclude');
-    const tx = await wallet.send(str(args, 'ACCOUNTNAME'), str(args, 'ACCOUNTAUTH'), str(args, 'TO_'), big(args, 'AMOUNT'), {
+    return {
       change: optStr(args, 'change'),
       memo: optStr(args, 'memo'),
       fee: big(args, 'fee'),
       locktime: num(args, 'locktime'),
       exclude: exclude ? parseRange(exclude, 'exclude') : undefined,
-    });
+    };
+  };
+  registry.implement(c.send, async (args, _ctx, meta) => {
+    const tx = await wallet.send(str(args, 'ACCOUNTNAME'), str(args, 'ACCOUNTAUTH'), str(args, 'TO_'), big(args, 'AMOUNT'), sendOptions(args));
     return txb(tx, meta, wallet);
   });
   registry.implement(c.sendfrom, async (args, _ctx, meta) => {
-    const exclude = optStr(args, 'exclude');
-    const tx = await wallet.sendFrom(str(args, 'ACCOUNTNAME'), str(args, 'ACCOUNTAUTH'), str(args, 'FROM_'), str(args, 'TO_'), big(args, 'AMOUNT'), {
-      change: optStr(args, 'change'),
-      memo: optStr(args, 'memo'),
-      fee: big(args, 'fee'),
-      locktime: num(args, 'locktime'),
-      exclude: exclude ? parseRange(exclude, 'exclude') : undefined,
-    });
+    const tx = await wallet.sendFrom(str(args, 'ACCOUNTNAME'), str(args, 'ACCOUNTAUTH'), str(args, 'FROM_'), str(args, 'TO_'), big(args, 'AMOUNT'), sendOptions(args));
     return txb(tx, meta, wallet);
   });
   registry.implement(c.sendmore, async (args, _ctx, meta) => {

@@ -411,7 +411,7 @@ export class Wallet {
     return {
       name,
       send: (to, amount, opts = {}) => use((u) => this.sendWith(u, to, amount, opts)),
-      sendFrom: (from, to, amount, opts = {}) => use((u) => this.sendFromWith(u, from, to, amount, opts)),
+      sendFrom: (from, to, amount, opts = {}) => use((u) => this.sendWith(u, to, amount, opts, from)),
       sendMore: (receivers, opts = {}) => use((u) => this.sendMoreWith(u, receivers, opts)),
       getBalance: () => use((u) => this.balanceWith(u)),
       listBalances: (filter = {}) => use((u) => this.listBalancesWith(u, filter)),
@@ -913,26 +913,10 @@ export class Wallet {
     return this.withAccount(name, password, (u) => this.sendWith(u, to, amount, opts));
   }
 
-  private sendWith(u: Unlocked, to: string, amount: bigint, opts: SendOptions): Promise<Transaction> {
+  /** send / sendfrom: `amount` (and an optional memo output) to `to`; with `from`, every coin comes from it and change goes back to it unless --change. */
+  private sendWith(u: Unlocked, to: string, amount: bigint, opts: SendOptions, from?: string): Promise<Transaction> {
     this.checkSendHeight();
-    const target = this.resolveAddress(to);
-    if (amount <= 0n) throw walletError('argument_legality', 'invalid amount parameter!');
-    const receivers: Receiver[] = [{ address: target, value: amount, attachment: Attachment.etp(1) }];
-    if (opts.memo) {
-      checkMemo(opts.memo);
-      receivers.push({ address: target, value: 0n, attachment: Attachment.message(opts.memo) });
-    }
-    return this.transfer(u, receivers, { fee: opts.fee ?? MIN_FEE, change: opts.change, locktime: opts.locktime ?? 0, exclude: opts.exclude });
-  }
-
-  /** sendfrom FROM TO AMOUNT: every coin comes from FROM, change goes back to it unless --change. */
-  sendFrom(name: string, password: string, from: string, to: string, amount: bigint, opts: SendOptions = {}): Promise<Transaction> {
-    return this.withAccount(name, password, (u) => this.sendFromWith(u, from, to, amount, opts));
-  }
-
-  private sendFromWith(u: Unlocked, from: string, to: string, amount: bigint, opts: SendOptions): Promise<Transaction> {
-    this.checkSendHeight();
-    const source = this.resolveAddress(from);
+    const source = from === undefined ? undefined : this.resolveAddress(from);
     const target = this.resolveAddress(to);
     if (amount <= 0n) throw walletError('argument_legality', 'invalid amount parameter!');
     const receivers: Receiver[] = [{ address: target, value: amount, attachment: Attachment.etp(1) }];
@@ -941,6 +925,11 @@ export class Wallet {
       receivers.push({ address: target, value: 0n, attachment: Attachment.message(opts.memo) });
     }
     return this.transfer(u, receivers, { fee: opts.fee ?? MIN_FEE, from: source, change: opts.change, locktime: opts.locktime ?? 0, exclude: opts.exclude });
+  }
+
+  /** sendfrom FROM TO AMOUNT: every coin comes from FROM, change goes back to it unless --change. */
+  sendFrom(name: string, password: string, from: string, to: string, amount: bigint, opts: SendOptions = {}): Promise<Transaction> {
+    return this.withAccount(name, password, (u) => this.sendWith(u, to, amount, opts, from));
   }
 
   /** sendmore -r TO:AMOUNT…: the memo goes to the change address if given, else to the first receiver (sendmore.cpp). */
