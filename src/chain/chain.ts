@@ -1069,12 +1069,21 @@ export class Chain {
   private posExistsBefore(height: number, parent: HeaderRecord): boolean {
     const first = this.network.firstPosBlockHeight;
     if (first !== null) return height > first;
+    // The PoS block the last scan found: a branch holding it needs no scan (testnet's first is ~10k blocks up).
+    const seen = this.posSeen;
+    if (seen && seen.height < height && this.ancestorOf(parent, seen.height)?.hash.equals(seen.hash)) return true;
     const lookup = this.branchLookup(parent);
     for (let h = this.network.posEnabledHeight + 1; h < height; h++) {
-      if (lookup(h)?.version === BLOCK_VERSION.POS) return true;
+      if (lookup(h)?.version !== BLOCK_VERSION.POS) continue;
+      const rec = this.ancestorOf(parent, h);
+      if (rec) this.posSeen = { height: h, hash: rec.hash };
+      return true;
     }
     return false;
   }
+
+  /** posExistsBefore's memo: the version-2 block its last scan found. */
+  private posSeen: { height: number; hash: Buffer } | null = null;
 
   /** A PoS block with no PoS block before it on its branch carries the PoS genesis transaction. */
   private needsPosGenesis(block: Block, rec: HeaderRecord, parent: HeaderRecord): boolean {
