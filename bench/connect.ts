@@ -25,18 +25,19 @@
  * The machine is noisy: the three measurements take turns every --slice
  * blocks (default 25) and the figures are medians over rounds. The last output line is one JSON object.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { open, type Database } from 'lmdb';
 import { Chain, type AddBlockResult, type ScriptVerifier } from '../src/chain/chain.js';
 import type { ScriptJob } from '../src/consensus/block.js';
-import { ChainStore, txOffsets } from '../src/chain/store.js';
+import { ChainStore, StoreWrite, txOffsets } from '../src/chain/store.js';
+import { unpackOps } from '../src/chain/store-writer.js';
 import { PooledScriptVerifier } from '../src/chain/script-checker.js';
 import { EventBus } from '../src/bus/index.js';
 import { regtest, blockSubsidy } from '../src/networks/index.js';
-import type { Block } from '../src/primitives/block.js';
+import { Block } from '../src/primitives/block.js';
 import { OutPoint } from '../src/primitives/transaction.js';
 import { Coin } from '../src/consensus/coin.js';
 import { signatureHash, SIGHASH } from '../src/consensus/sighash.js';
@@ -71,24 +72,80 @@ const FEE = 10_000n;
 const KEYS = 8;
 const SPACING = 30;
 
+/** Diagnostics only (Linux): print each thread's CPU seconds per measurement. */
+const THREADS = process.argv.includes('--threads');
+
+/** CPU ticks (user, system) of every thread of this process, by thread id (Linux /proc; empty elsewhere). */
+function threadTicks(): Map<string, [string, number, number]> {
+  const out = new Map<string, [string, number, number]>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'latin1').trim();
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, [name, Number(fields[11]), Number(fields[12])]);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/**
+ * The measured chain, held compactly: raw blocks (off the JS heap) and the
+ * inputs' verification data packed into flat buffers. A syncing node holds a
+ * few blocks at a time, so the fixture must not hold 100,000 decoded
+ * transactions either — every major GC would mark them, and the bench would
+ * measure its own heap instead of the chain (docs/storage.md, "Throughput").
+ */
 interface Workload {
   /** Funding blocks (not timed): coinbases, maturity, one fan-out transaction. */
   setup: Block[];
-  /** The measured blocks: SPENDS one-input P2PKH spends each. */
-  blocks: Block[];
+  /** The measured blocks, raw: SPENDS one-input P2PKH spends each. */
   raws: Buffer[];
-  /** The same inputs as bare ECDSA checks. */
-  items: VerifyItem[];
-  /** The script checks of each measured block, as the chain hands them to the script pool. */
-  jobs: ScriptJob[][];
+  /** The same inputs as bare ECDSA checks: compact signature 64 ‖ digest 32 ‖ public key 33, per input. */
+  items: Buffer;
+  /** Per measured block and spend: which key's script the spent output pays (prevScript of the script job). */
+  laneKeys: Uint8Array;
+  /** Per measured block and spend: the spent output's value. */
+  laneValues: BigInt64Array;
+  keys: TestKey[];
   txs: number;
   inputs: number;
+}
+
+const ITEM_BYTES = 64 + 32 + 33;
+
+/** The VerifyItems of inputs [from, to). */
+function verifyItems(w: Workload, from: number, to: number): VerifyItem[] {
+  const items: VerifyItem[] = [];
+  for (let i = from; i < to; i++) {
+    const at = i * ITEM_BYTES;
+    items.push({ signature: w.items.subarray(at, at + 64), message: w.items.subarray(at + 64, at + 96), publicKey: w.items.subarray(at + 96, at + ITEM_BYTES) });
+  }
+  return items;
+}
+
+/** The script checks of measured block `b`, as the chain hands them to the script pool. */
+function scriptJobs(w: Workload, b: number): ScriptJob[] {
+  const jobs: ScriptJob[] = [];
+  for (let j = 0; j < SPENDS; j++) {
+    const at = b * SPENDS + j;
+    jobs.push({ txIndex: j + 1, inputIndex: 0, prevScript: w.keys[w.laneKeys[at]].script, prevValue: w.laneValues[at] });
+  }
+  return jobs;
 }
 
 /** Chain, not timed: fund SPENDS lanes, then each measured block moves every lane's coin once. */
@@ -121,10 +178,14 @@ async function buildWorkload(): Promise<Workload> {
   setup.push(...(await buildBlocks({ history: [...history], count: 1, spacing: SPACING, coinbaseScript: () => keys[0].script, spends: () => ({ txs: [fanOut], fees: FEE }), onBlock })));
 
   let lanes: OwnedCoin[] = fanOut.outputs.map((o, index) => ({ txid: fanOut.hash(), index, value: o.value, key: keys[index % KEYS], height: history.length - 1, coinbase: false }));
-  const items: VerifyItem[] = [];
-  const jobs: ScriptJob[][] = [];
+  const items = Buffer.alloc(BLOCKS * SPENDS * ITEM_BYTES);
+  const laneKeys = new Uint8Array(BLOCKS * SPENDS);
+  const laneValues = new BigInt64Array(BLOCKS * SPENDS);
+  let input = 0;
   const secp = getSecp256k1();
-  const blocks = await buildBlocks({
+  const raws: Buffer[] = [];
+  let txCount = 0;
+  await buildBlocks({
     history: [...history],
     count: BLOCKS,
     spacing: SPACING,
@@ -136,14 +197,23 @@ async function buildWorkload(): Promise<Workload> {
         const compact = parseDerLax(sig.subarray(0, sig.length - 1))!;
         const message = signatureHash(tx, 0, lanes[j].key.script.raw, SIGHASH.ALL);
         if (!secp.verify(compact, message, lanes[j].key.pub)) throw new Error('workload signature does not verify');
-        items.push({ signature: compact, message, publicKey: lanes[j].key.pub });
+        const at = input * ITEM_BYTES;
+        items.set(compact, at);
+        items.set(message, at + 64);
+        items.set(lanes[j].key.pub, at + 96);
+        laneKeys[input] = keys.indexOf(lanes[j].key);
+        laneValues[input] = lanes[j].value;
+        input++;
       });
-      jobs.push(txs.map((_, j) => ({ txIndex: j + 1, inputIndex: 0, prevScript: lanes[j].key.script, prevValue: lanes[j].value })));
       lanes = txs.map((tx, j) => ({ txid: tx.hash(), index: 0, value: tx.outputs[0].value, key: keys[(j + height) % KEYS], height, coinbase: false }));
       return { txs, fees: FEE * BigInt(txs.length) };
     },
+    onBlock: (b) => {
+      raws.push(b.toRaw());
+      txCount += b.txs.length;
+    },
   });
-  return { setup, blocks, raws: blocks.map((b) => b.toRaw()), items, jobs, txs: blocks.reduce((n, b) => n + b.txs.length, 0), inputs: items.length };
+  return { setup, raws, items, laneKeys, laneValues, keys, txs: txCount, inputs: input };
 }
 
 /** Measures one pass over the measured blocks in slices; `run` times one slice. */
@@ -170,20 +240,21 @@ async function connectSession(w: Workload, scripts: ScriptVerifier, window: numb
     async run(from, to) {
       ran = true;
       const start = performance.now();
-      // Up to `window` blocks handed in ahead, as downloaded blocks reach the chain during sync.
+      // Up to `window` blocks handed in ahead, as downloaded blocks reach the
+      // chain during sync; each decoded as it is handed in, as the P2P layer does.
       const outstanding: Promise<AddBlockResult>[] = [];
       const check = (r: AddBlockResult) => {
         if (r.status !== 'connected') throw new Error(`block ${r.height}: ${r.status} ${r.error?.code} ${r.error?.message}`);
       };
       for (let i = from; i < to; i++) {
-        outstanding.push(chain.addBlock(w.blocks[i], w.raws[i]));
+        outstanding.push(chain.addBlock(Block.fromRaw(w.raws[i]), w.raws[i]));
         if (outstanding.length >= window) check(await outstanding.shift()!);
       }
       for (const p of outstanding) check(await p);
       return (performance.now() - start) / 1000;
     },
     async close() {
-      const expected = SPENDS + w.setup.length + w.blocks.length + 1 - fundingInputs(w);
+      const expected = SPENDS + w.setup.length + w.raws.length + 1 - fundingInputs(w);
       const got = store.coinCount();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -208,10 +279,10 @@ async function lmdbSession(w: Workload): Promise<Session> {
   const dir = mkdtempSync(join(tmpdir(), 'mvs-bench-lmdb-'));
   const env = open({ path: dir, maxDbs: TABLES.length + 4, noSync: NO_SYNC, encoding: 'binary', keyEncoding: 'binary' });
   const db = Object.fromEntries(TABLES.map((t) => [t, env.openDB<Buffer, Buffer>(t, { encoding: 'binary', keyEncoding: 'binary' })])) as Record<TableName, Database<Buffer, Buffer>>;
+  /** One block's work, packed (the fixture stays off the JS heap): the coin keys it reads, and its changes as a StoreWrite. */
   interface Prepared {
-    reads: Buffer[];
-    puts: [TableName, Buffer, Buffer][];
-    removes: [TableName, Buffer][];
+    reads: Buffer;
+    write: StoreWrite;
   }
   const address = (coin: Coin): Buffer => {
     const a = scriptAddress(coin.script, regtest.address)!;
@@ -220,40 +291,50 @@ async function lmdbSession(w: Workload): Promise<Session> {
   const prep = (b: Block, raw: Buffer, height: number, coins: Map<string, Coin>): Prepared => {
     const hash = b.hash();
     const offsets = txOffsets(b);
-    const p: Prepared = { reads: [], puts: [['block', hash, raw]], removes: [] };
+    const reads: Buffer[] = [];
+    const puts: [TableName, Buffer, Buffer][] = [['block', hash, raw]];
+    const removes: [TableName, Buffer][] = [];
     const spent: { key: Buffer; coin: Coin }[] = [];
     b.txs.forEach((tx, t) => {
       const txid = tx.hash();
-      p.puts.push(['tx', txid, encodeTxLocation({ height, blockHash: hash, offset: offsets[t].offset, length: offsets[t].length, index: t, outputs: tx.outputs.length })]);
+      puts.push(['tx', txid, encodeTxLocation({ height, blockHash: hash, offset: offsets[t].offset, length: offsets[t].length, index: t, outputs: tx.outputs.length })]);
       if (t > 0) {
         tx.inputs.forEach((input, n) => {
           const key = input.prevout.toKey();
-          const coin = coins.get(key.toString('latin1'))!;
+          const coinKey = key.toString('latin1');
+          const coin = coins.get(coinKey)!;
+          coins.delete(coinKey);
           spent.push({ key, coin });
-          p.reads.push(key);
-          p.removes.push(['coin', key], ['addrcoin', addrCoinKey(address(coin), key)]);
-          p.puts.push(['addr', addrHistoryKey(address(coin), height, txid, 1, n), Buffer.concat([Buffer.alloc(8), key])]);
+          reads.push(key);
+          removes.push(['coin', key], ['addrcoin', addrCoinKey(address(coin), key)]);
+          puts.push(['addr', addrHistoryKey(address(coin), height, txid, 1, n), Buffer.concat([Buffer.alloc(8), key])]);
         });
       }
       tx.outputs.forEach((o, i) => {
         const key = new OutPoint(txid, i).toKey();
         const coin = new Coin(o, height, t === 0);
         coins.set(key.toString('latin1'), coin);
-        p.puts.push(['coin', key, coin.toRaw()], ['addr', addrHistoryKey(address(coin), height, txid, 0, i), Buffer.alloc(8)], ['addrcoin', addrCoinKey(address(coin), key), Buffer.alloc(13)]);
+        puts.push(['coin', key, coin.toRaw()], ['addr', addrHistoryKey(address(coin), height, txid, 0, i), Buffer.alloc(8)], ['addrcoin', addrCoinKey(address(coin), key), Buffer.alloc(13)]);
       });
     });
     const rec = new HeaderRecord(b.header, height, BigInt(height) * 10n, 7, b.txs.length);
-    p.puts.push(['undo', hash, encodeUndo(spent)], ['main', heightKey(height), hash], ['header', hash, rec.encode()], ['meta', Buffer.from('tip'), hash]);
-    return p;
+    puts.push(['undo', hash, encodeUndo(spent)], ['main', heightKey(height), hash], ['header', hash, rec.encode()], ['meta', Buffer.from('tip'), hash]);
+    const write = new StoreWrite(raw.length * 2);
+    for (const [t, k, v] of puts) write.put(t, k, v);
+    for (const [t, k] of removes) write.remove(t, k);
+    return { reads: Buffer.concat(reads), write };
   };
   const coins = new Map<string, Coin>();
-  const all = [...w.setup, ...w.blocks];
-  const prepared = all.map((b, i) => prep(b, i < w.setup.length ? b.toRaw() : w.raws[i - w.setup.length], i + 1, coins));
+  const prepared: Prepared[] = [];
+  w.setup.forEach((b, i) => prepared.push(prep(b, b.toRaw(), i + 1, coins)));
+  w.raws.forEach((raw, i) => prepared.push(prep(Block.fromRaw(raw), raw, w.setup.length + i + 1, coins)));
   const apply = (p: Prepared) => {
-    for (const k of p.reads) if (!db.coin.getBinary(k)) throw new Error('lmdb ceiling: a spent coin is missing');
+    for (let at = 0; at < p.reads.length; at += 36) if (!db.coin.getBinary(p.reads.subarray(at, at + 36))) throw new Error('lmdb ceiling: a spent coin is missing');
     env.transactionSync(() => {
-      for (const [t, k, v] of p.puts) db[t].putSync(k, v);
-      for (const [t, k] of p.removes) db[t].removeSync(k);
+      for (const op of unpackOps(p.write.bytes.buffer as ArrayBuffer, p.write.length)) {
+        if (op.value) db[TABLES[op.table]].putSync(op.key, op.value);
+        else db[TABLES[op.table]].removeSync(op.key);
+      }
     });
   };
   for (const p of prepared.slice(0, w.setup.length)) apply(p);
@@ -275,8 +356,10 @@ async function lmdbSession(w: Workload): Promise<Session> {
 function scriptSession(w: Workload, scripts: PooledScriptVerifier): Session {
   return {
     async run(from, to) {
+      const blocks = w.raws.slice(from, to).map((raw) => Block.fromRaw(raw));
+      const jobs = blocks.map((_, i) => scriptJobs(w, from + i));
       const start = performance.now();
-      const results = await Promise.all(w.blocks.slice(from, to).map((b, i) => scripts.verifyScripts(b.txs, w.jobs[from + i])));
+      const results = await Promise.all(blocks.map((b, i) => scripts.verifyScripts(b.txs, jobs[i])));
       const seconds = (performance.now() - start) / 1000;
       if (!results.every((r) => r.ok)) throw new Error('script pool: a valid input failed');
       return seconds;
@@ -289,7 +372,7 @@ function scriptSession(w: Workload, scripts: PooledScriptVerifier): Session {
 function verifySession(w: Workload, pool: VerifyPool): Session {
   return {
     async run(from, to) {
-      const items = w.items.slice(from * SPENDS, to * SPENDS);
+      const items = verifyItems(w, from * SPENDS, to * SPENDS);
       const start = performance.now();
       const results = await pool.verifyBatch(items);
       const seconds = (performance.now() - start) / 1000;
@@ -305,13 +388,13 @@ async function main(): Promise<void> {
   console.log(`connect bench: ${BLOCKS} blocks × ${SPENDS} P2PKH spends, ${WORKERS} workers, backend ${backend}, ${ROUNDS} rounds`);
   const t0 = performance.now();
   const w = await buildWorkload();
-  console.log(`workload: ${w.setup.length} setup blocks, ${w.blocks.length} measured blocks, ${w.txs} txs, ${w.inputs} inputs (built in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(`workload: ${w.setup.length} setup blocks, ${w.raws.length} measured blocks, ${w.txs} txs, ${w.inputs} inputs (built in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
   const scripts = new PooledScriptVerifier({ workers: WORKERS });
   const pool = new VerifyPool({ workers: WORKERS });
   // Warm-up: worker start-up, JIT, lazy tables.
-  await pool.verifyBatch(w.items.slice(0, 4096));
-  await scripts.verifyScripts(w.blocks[0].txs, w.blocks[0].txs.slice(1).map((_, t) => ({ txIndex: t + 1, inputIndex: 0, prevScript: w.setup[0].txs[0].outputs[0].script, prevValue: 0n })));
+  await pool.verifyBatch(verifyItems(w, 0, Math.min(4096, w.inputs)));
+  await scripts.verifyScripts(Block.fromRaw(w.raws[0]).txs, scriptJobs(w, 0));
 
   // Each round makes one pass per session; the sessions take turns slice by
   // slice (a second or so each), so a slow phase of the machine hits all three.
@@ -331,13 +414,22 @@ async function main(): Promise<void> {
     const total = { connect: 0, bookkeeping: 0, lmdb: 0, scripts: 0, verify: 0 };
     /** CPU seconds of all the process's threads during each measurement (÷ wall time = cores kept busy). */
     const cpu = { connect: 0, bookkeeping: 0, lmdb: 0, scripts: 0, verify: 0 };
-    for (let from = 0; from < w.blocks.length; from += SLICE) {
-      const to = Math.min(w.blocks.length, from + SLICE);
+    const threads = Object.fromEntries(kinds.map((k) => [k, new Map<string, [string, number, number]>()])) as Record<(typeof kinds)[number], Map<string, [string, number, number]>>;
+    for (let from = 0; from < w.raws.length; from += SLICE) {
+      const to = Math.min(w.raws.length, from + SLICE);
       for (const k of kinds) {
         if (ONLY && !ONLY.includes(k)) continue;
+        const ticksBefore = THREADS ? threadTicks() : null;
         const before = process.cpuUsage();
         const seconds = await sessions[k].run(from, to);
         const used = process.cpuUsage(before);
+        if (ticksBefore) {
+          for (const [tid, [name, user, sys]] of threadTicks()) {
+            const [, user0, sys0] = ticksBefore.get(tid) ?? [name, 0, 0];
+            const acc = threads[k].get(tid) ?? [name, 0, 0];
+            threads[k].set(tid, [name, acc[1] + user - user0, acc[2] + sys - sys0]);
+          }
+        }
         total[k] += seconds;
         cpu[k] += (used.user + used.system) / 1e6;
       }
@@ -345,9 +437,15 @@ async function main(): Promise<void> {
     for (const k of kinds) await sessions[k].close();
     rounds.push(total);
     cpuRounds.push(cpu);
+    if (THREADS) {
+      for (const k of kinds) {
+        const busy = [...threads[k]].filter(([, [, u, s]]) => u + s > 0).sort((a, b) => b[1][1] + b[1][2] - (a[1][1] + a[1][2]));
+        if (busy.length) console.log(`threads ${k}: ${busy.map(([tid, [name, u, s]]) => `${tid} ${name} ${((u + s) / 100).toFixed(2)}s (sys ${(s / 100).toFixed(2)})`).join(', ')}`);
+      }
+    }
     const rate = (k: (typeof kinds)[number]) => (w.inputs / total[k]).toFixed(0);
     console.log(
-      `round ${r + 1}: connect ${rate('connect')} inputs/s (${(w.blocks.length / total.connect).toFixed(1)} blocks/s), without scripts ${rate('bookkeeping')}, lmdb ceiling ${rate('lmdb')}, script pool ${rate('scripts')}/s, ECDSA ${rate('verify')}/s; ratio ${(total.verify / total.connect).toFixed(2)} (vs script pool ${(total.scripts / total.connect).toFixed(2)}); CPU µs/input (cores busy): ${kinds.map((k) => `${k} ${((cpu[k] / w.inputs) * 1e6).toFixed(0)} (${(cpu[k] / total[k]).toFixed(2)})`).join(', ')}`,
+      `round ${r + 1}: connect ${rate('connect')} inputs/s (${(w.raws.length / total.connect).toFixed(1)} blocks/s), without scripts ${rate('bookkeeping')}, lmdb ceiling ${rate('lmdb')}, script pool ${rate('scripts')}/s, ECDSA ${rate('verify')}/s; ratio ${(total.verify / total.connect).toFixed(2)} (vs script pool ${(total.scripts / total.connect).toFixed(2)}); CPU µs/input (cores busy): ${kinds.map((k) => `${k} ${((cpu[k] / w.inputs) * 1e6).toFixed(0)} (${(cpu[k] / total[k]).toFixed(2)})`).join(', ')}`,
     );
     (globalThis as { gc?: () => void }).gc?.();
   }
@@ -363,17 +461,17 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       bench: 'connect',
-      blocks: w.blocks.length,
+      blocks: w.raws.length,
       spends_per_block: SPENDS,
       inputs: w.inputs,
       workers: WORKERS,
       backend,
       durable: !NO_SYNC,
-      blocks_per_s: round2(w.blocks.length / connect),
+      blocks_per_s: round2(w.raws.length / connect),
       txs_per_s: Math.round(w.txs / connect),
       inputs_per_s: Math.round(w.inputs / connect),
       no_scripts_inputs_per_s: Math.round(w.inputs / bookkeeping),
-      lmdb_blocks_per_s: round2(w.blocks.length / lmdb),
+      lmdb_blocks_per_s: round2(w.raws.length / lmdb),
       lmdb_inputs_per_s: Math.round(w.inputs / lmdb),
       script_verify_per_s: Math.round(w.inputs / scriptRate),
       verify_per_s: Math.round(w.inputs / verify),

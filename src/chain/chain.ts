@@ -72,13 +72,59 @@ interface IncomingBlock {
 }
 
 /** A block waiting in addBlock's queue — or taken by the pipeline from the orphan pool or the block table. */
-interface QueuedBlock {
+export interface QueuedBlock {
   block: Block;
   raw: Buffer;
   resolve(result: AddBlockResult): void;
   reject(error: unknown): void;
   /** Where the pipeline found it when nobody handed it in (nobody awaits its verdict then). */
   source?: 'orphan' | 'stored';
+}
+
+/**
+ * The addBlock calls of one turn of the chain lock, in arrival order, by
+ * position. A group stays open while blocks keep arriving (a whole sync can
+ * be one group), so entries whose verdict is given are dropped — the group
+ * holds only the blocks still to be judged, not every block it ever had.
+ */
+export class BlockGroup {
+  private entries: (QueuedBlock | undefined)[] = [];
+  /** Position of entries[0]. */
+  private offset = 0;
+  private released = 0;
+
+  push(entry: QueuedBlock): void {
+    this.entries.push(entry);
+  }
+
+  /** Positions handed in so far (judged or not). */
+  get length(): number {
+    return this.offset + this.entries.length;
+  }
+
+  at(position: number): QueuedBlock {
+    const entry = this.entries[position - this.offset];
+    if (!entry) throw new Error(`internal: block group position ${position} was released`);
+    return entry;
+  }
+
+  /** The entries from `position` on. */
+  from(position: number): QueuedBlock[] {
+    return this.entries.slice(Math.max(0, position - this.offset)).filter((e): e is QueuedBlock => e !== undefined);
+  }
+
+  /** Every position before `position` is judged: let its block go. */
+  releaseBefore(position: number): void {
+    const end = Math.min(position - this.offset, this.entries.length);
+    for (let i = this.released; i < end; i++) this.entries[i] = undefined;
+    this.released = Math.max(this.released, end);
+    // Compact now and then, so the array does not grow with the group either.
+    if (this.released >= 256 && this.released * 2 >= this.entries.length) {
+      this.entries = this.entries.slice(this.released);
+      this.offset += this.released;
+      this.released = 0;
+    }
+  }
 }
 
 /** A block whose rules passed on the overlay and whose scripts are being verified. */
@@ -177,7 +223,7 @@ export class Chain {
    * share one turn of the lock (drainBlocks), so blocks handed in while the
    * chain is busy are connected as a pipeline.
    */
-  private openGroup: QueuedBlock[] | null = null;
+  private openGroup: BlockGroup | null = null;
   /** Records accepted in memory whose blocks are being connected (written with them). */
   private readonly unstored = new Map<string, HeaderRecord>();
 
@@ -442,7 +488,8 @@ export class Chain {
         this.openGroup.push(entry);
         return;
       }
-      const group = [entry];
+      const group = new BlockGroup();
+      group.push(entry);
       this.openGroup = group;
       // Failures reach each caller through its own entry.
       this.lock.run(() => this.drainBlocks(group)).catch(() => undefined);
@@ -486,7 +533,7 @@ export class Chain {
    * the tip go through the pipeline, anything else (orphans, side chains,
    * duplicates) through addBlockLocked.
    */
-  private async drainBlocks(group: QueuedBlock[]): Promise<void> {
+  private async drainBlocks(group: BlockGroup): Promise<void> {
     let next = 0;
     try {
       for (;;) {
@@ -497,14 +544,16 @@ export class Chain {
         }
         const taken = await this.pipeline(group, next);
         next += taken;
+        group.releaseBefore(next);
         if (taken > 0) continue;
-        const entry = group[next++];
+        const entry = group.at(next++);
         entry.resolve(await this.addBlockLocked(entry.block, entry.raw));
+        group.releaseBefore(next);
       }
     } catch (err) {
       if (this.openGroup === group) this.openGroup = null;
       this.reportIfFatal(err);
-      for (const entry of group.slice(next)) entry.reject(err);
+      for (const entry of group.from(next)) entry.reject(err);
     }
   }
 
@@ -521,7 +570,7 @@ export class Chain {
    * it are committed; the blocks after it take the general path. Returns how
    * many entries it resolved (0: the first does not extend the tip).
    */
-  private async pipeline(group: QueuedBlock[], start: number): Promise<number> {
+  private async pipeline(group: BlockGroup, start: number): Promise<number> {
     type Flight = PendingConnect & { entry: QueuedBlock; headerStored: boolean; pow: Promise<void>; written: string[] };
     const inFlight: Flight[] = [];
     const view = new OverlayView(this.store);
@@ -542,8 +591,11 @@ export class Chain {
     const verdict = (entry: QueuedBlock, result: AddBlockResult) => {
       if (entry.source) return;
       resolved++;
-      if (deferring) deferred.push(() => entry.resolve(result));
-      else entry.resolve(result);
+      // Handed-in blocks are judged in order: the ones judged can go (a deferred verdict keeps only its resolve).
+      group.releaseBefore(start + resolved);
+      const resolve = entry.resolve;
+      if (deferring) deferred.push(() => resolve(result));
+      else resolve(result);
     };
     /** The error proof of work gives (null when it passes). */
     const powError = async (pow: Promise<void>): Promise<VerifyError | null> => {
@@ -628,7 +680,7 @@ export class Chain {
         // (Never on top of the tip the pipeline started from: blocks disconnected from it stay where they are.)
         const found: QueuedBlock | null = !failed && !stopper && parent !== start0 ? (this.onlyStoredChild(parent) ?? this.onlyOrphanChild(parent.hash)) : null;
         if (found || (!failed && !stopper && next < group.length)) {
-          const entry: QueuedBlock = found ?? group[next];
+          const entry: QueuedBlock = found ?? group.at(next);
           const { block } = entry;
           const hash = block.hash();
           const key = hash.toString('latin1');
