@@ -576,7 +576,8 @@ export class Chain {
     const view = new OverlayView(this.store);
     /** Transactions of the blocks in flight, as the tx index will have them once committed. */
     const pendingTx = new Map<string, { height: number; outputs: number }>();
-    const committed: HeaderRecord[] = [];
+    /** Blocks committed by this run (they are the main chain from start0 up to the tip). */
+    let committedCount = 0;
     let resolved = 0;
     let parent = this.tipRecord;
     const start0 = parent;
@@ -622,7 +623,7 @@ export class Chain {
       view.forget(p.written, p.rec.height);
       this.tipRecord = p.rec;
       if (p.rec.work > this.bestHeaderRecord.work) this.bestHeaderRecord = p.rec;
-      committed.push(p.rec);
+      committedCount++;
       await this.bus.emit('chain:block:connected', { height: p.rec.height, hash: p.rec.hash, block: p.block });
       await this.bus.emit('chain:tip', { height: p.rec.height, hash: p.rec.hash, header: p.rec.header });
       verdict(p.entry, { status: 'connected', hash: p.rec.hash, height: p.rec.height });
@@ -750,10 +751,28 @@ export class Chain {
       if (stopper?.rec) this.unstored.delete(stopper.rec.hash.toString('latin1'));
     }
     // Blocks stored ahead (headers first) may continue the chain; other orphans may hang below it.
-    if (committed.length > 0 && anyHeaderStored && !failed) await this.activateBestChain(this.tipRecord);
-    for (const rec of committed) await this.resolveOrphans(rec.hash);
+    // Orphans waiting on a block this run committed (found before a reorganization may move the tip).
+    const orphanParents = committedCount > 0 ? this.orphanParentsOnMainChain(start0.height, this.tipRecord.height) : [];
+    if (committedCount > 0 && anyHeaderStored && !failed) await this.activateBestChain(this.tipRecord);
+    for (const hash of orphanParents) await this.resolveOrphans(hash);
     for (const resolve of deferred) resolve();
     return resolved;
+  }
+
+  /**
+   * Parents of pooled orphans that are main-chain blocks above `fromHeight`
+   * up to `toHeight`, lowest first: a pipeline run names the blocks it
+   * committed this way instead of remembering each one (a sync can be one
+   * run of millions of blocks; the orphan pool is bounded).
+   */
+  private orphanParentsOnMainChain(fromHeight: number, toHeight: number): Buffer[] {
+    const found: HeaderRecord[] = [];
+    for (const key of this.orphansByParent.keys()) {
+      const rec = this.store.getHeader(Buffer.from(key, 'latin1'));
+      if (!rec || rec.height <= fromHeight || rec.height > toHeight) continue;
+      if (this.store.getHashAt(rec.height)?.equals(rec.hash)) found.push(rec);
+    }
+    return found.sort((a, b) => a.height - b.height).map((rec) => rec.hash);
   }
 
   /** The orphan whose parent is `hash`, when there is exactly one. */
