@@ -20,7 +20,7 @@
  * verifier that accepts every seal.
  *
  *   npm run bench -- connect [--blocks 500] [--spends 200] [--rounds 3] [--workers N] [--no-sync] [--threads]
- *   node dist-chain/bench/connect.js --blocks 100
+ *   node dist/bench/connect.js --blocks 100 (after npm run build)
  *
  * The fixture is raw blocks (see Workload); `--threads` adds each thread's
  * CPU per measurement (Linux), which shows where connection's time goes.
