@@ -52,23 +52,18 @@ import { scriptAddress } from '../src/primitives/address.js';
 import { TestPow } from '../test/helpers/chain.js';
 import { testKey, p2pkhSpend, type TestKey } from '../test/helpers/signing.js';
 import { buildBlocks, SpendWallet, type OwnedCoin } from '../test/integration/chain/spend-chain.js';
+import { argInt, median, round2 } from './_shared.js';
 
-function argValue(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
-}
-
-const BLOCKS = argValue('--blocks', 500);
-const SPENDS = argValue('--spends', 200);
-const ROUNDS = argValue('--rounds', 3);
-const WORKERS = argValue('--workers', availableParallelism());
+const BLOCKS = argInt('--blocks', 500);
+const SPENDS = argInt('--spends', 200);
+const ROUNDS = argInt('--rounds', 3);
+const WORKERS = argInt('--workers', availableParallelism());
 /** Diagnostics only: commits without fsync, to see what the durable commit costs. */
 const NO_SYNC = process.argv.includes('--no-sync');
 /** addBlock calls outstanding at once (1 = each block awaited before the next is handed in). */
-const WINDOW = argValue('--window', 8);
+const WINDOW = argInt('--window', 8);
 /** Blocks per turn of each measurement. */
-const SLICE = argValue('--slice', 25);
+const SLICE = argInt('--slice', 25);
 /** Diagnostics only (e.g. under --cpu-prof): run just these measurements, comma-separated. */
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : null;
 const FEE = 10_000n;
@@ -99,12 +94,6 @@ function threadTicks(): Map<string, [string, number, number]> {
   }
   return out;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /**
  * The measured chain, held compactly: raw blocks (off the JS heap) and the
@@ -462,7 +451,6 @@ async function main(): Promise<void> {
   const lmdb = median(rounds.map((r) => r.lmdb));
   const verify = median(rounds.map((r) => r.verify));
   const scriptRate = median(rounds.map((r) => r.scripts));
-  const round2 = (x: number) => Math.round(x * 100) / 100;
   console.log(
     JSON.stringify({
       bench: 'connect',

@@ -11,15 +11,10 @@ import * as secp from '@noble/secp256k1';
 import { availableBackends, getBackend, getSecp256k1, type Secp256k1Backend } from '../src/crypto/secp256k1/index.js';
 import { VerifyPool, type VerifyItem } from '../src/crypto/verify-pool.js';
 import { sha256 } from '../src/crypto/hash.js';
+import { argNumber, median, round2 } from './_shared.js';
 
-function argValue(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
-const ROUNDS = argValue('--rounds', 7);
-const WINDOW_MS = argValue('--window-ms', 400);
+const ROUNDS = argNumber('--rounds', 7);
+const WINDOW_MS = argNumber('--window-ms', 400);
 const POOL_WORKERS = 2;
 const ITEMS = 256;
 
@@ -28,12 +23,6 @@ interface Case {
   /** Runs op #i; returns false if the result is wrong (a broken case must not look fast). */
   op: (i: number) => boolean;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Ops per second of `op` over a time window. */
 function measure(c: Case, windowMs: number): number {
@@ -130,7 +119,6 @@ async function main(): Promise<void> {
   for (const [k, v] of samples) {
     console.log(`${k.padEnd(26)} median ${String(Math.round(median(v))).padStart(7)}/s  (min ${Math.round(Math.min(...v))}, max ${Math.round(Math.max(...v))})`);
   }
-  const round2 = (x: number) => Math.round(x * 100) / 100;
   console.log(`default (${defaultBackend.name}) / @noble/secp256k1: verify ${round2(median(ratios.verify))}x, sign ${round2(median(ratios.sign))}x; pool(${POOL_WORKERS}) / 1 thread: ${round2(median(ratios.pool))}x`);
   console.log(
     JSON.stringify({

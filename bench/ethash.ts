@@ -20,21 +20,12 @@ import { Ethash, cacheSize, datasetSize, hashimotoLight, sealHash, seedHash, ver
 import { fillDatasetItems, generateCache } from '../src/consensus/ethash/algorithm.js';
 import { createJsKernel, createWasmKernel } from '../src/consensus/ethash/keccak.js';
 import type { KeccakKernel } from '../src/consensus/ethash/keccak.js';
+import { median, round2 } from './_shared.js';
 
 const argRounds = process.argv.indexOf('--rounds');
 const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
 const CACHE_ROUNDS = Math.min(ROUNDS, 3); // the baseline's cache takes ~21 s per round
 const POOL_THREADS = 2;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
-}
 
 function time(fn: () => void): number {
   const started = performance.now();

@@ -40,6 +40,7 @@ import { formatHeader } from '../src/rpc/format.js';
 import { stringifyJson } from '../src/rpc/json.js';
 import { p2pkhScript } from '../src/primitives/script.js';
 import { TestPow } from '../test/helpers/chain.js';
+import { argNumber, median } from './_shared.js';
 
 interface LoadJob {
   port: number;
@@ -150,21 +151,10 @@ class LoadGenerator {
 
 // ------------------------------------------------------------ main
 
-function argValue(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
-const SECONDS = argValue('--seconds', 0.6);
-const ROUNDS = Math.floor(argValue('--rounds', 11));
-const BLOCKS = Math.floor(argValue('--blocks', 500));
+const SECONDS = argNumber('--seconds', 0.6);
+const ROUNDS = Math.floor(argNumber('--rounds', 11));
+const BLOCKS = Math.floor(argNumber('--blocks', 500));
 const say = (s: string) => process.stdout.write(s + '\n');
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Extend the node's chain by `count` empty blocks (TestPow accepts the unsealed headers). */
 async function growChain(node: FullNode, count: number): Promise<void> {

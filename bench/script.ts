@@ -16,22 +16,11 @@ import { OutPoint, Transaction, TxInput, TxOutput } from '../src/primitives/tran
 import { Attachment } from '../src/primitives/attachment.js';
 import { Script, p2pkhScript, pushOp, serializeOps } from '../src/primitives/script.js';
 import { MVS_CONSENSUS_FLAGS, ScriptVerifierPool, verifyTransactionsSync, type TransactionJob } from '../src/consensus/script/index.js';
+import { argNumber, median } from './_shared.js';
 
-function argValue(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
-const ROUNDS = argValue('--rounds', 5);
-const TXS = argValue('--txs', 1000);
+const ROUNDS = argNumber('--rounds', 5);
+const TXS = argNumber('--txs', 1000);
 const INPUTS_PER_TX = 2;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const signer = getBackend(availableBackends()[0]);
 const privateKey = sha256(Buffer.from('bench script key'));

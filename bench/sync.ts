@@ -44,21 +44,16 @@ import { Block } from '../src/primitives/block.js';
 import { Ethash, boundary, epochOf, sealHash } from '../src/consensus/ethash/index.js';
 import type { PowVerifier } from '../src/chain/chain.js';
 import { buildBlock, makeChain, removeDir, TestPow, type TestChain } from '../test/helpers/chain.js';
+import { argInt, median } from './_shared.js';
 
-function argValue(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
-}
-
-const BLOCKS = argValue('--blocks', 5000);
-const ROUNDS = argValue('--rounds', 3);
+const BLOCKS = argInt('--blocks', 5000);
+const ROUNDS = argInt('--rounds', 3);
 /**
  * Ethash workers of the syncing node: one core is left to the main thread by
  * default (networking, serving, block connection), so that the ratios show
  * what the networking costs rather than how the cores were oversubscribed.
  */
-const THREADS = argValue('--threads', Math.max(1, availableParallelism() - 1));
+const THREADS = argInt('--threads', Math.max(1, availableParallelism() - 1));
 /** Headers per message from a reference peer far behind (mvs-wire §7.1). */
 const HEADER_BATCH = 500;
 /** Bump when the cached chain's format or contents change. */
@@ -184,12 +179,6 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: stri
   }
   return performance.now();
 }
-
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const m = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
-};
 
 interface Round {
   verifyPerS: number;

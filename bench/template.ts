@@ -34,14 +34,10 @@ import { connectTxInputs } from '../src/consensus/block.js';
 import { Coin } from '../src/consensus/coin.js';
 import { OutPoint, type Transaction } from '../src/primitives/transaction.js';
 import { blockSubsidy } from '../src/networks/index.js';
+import { argString, median, round2 } from './_shared.js';
 
-function argValue(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-const ROUNDS = Math.max(1, Number(argValue('--rounds', '3')) || 3);
-const SIZES = argValue('--sizes', '1000,10000')
+const ROUNDS = Math.max(1, Number(argString('--rounds', '3')) || 3);
+const SIZES = argString('--sizes', '1000,10000')
   .split(',')
   .map((s) => Number(s))
   .filter((n) => Number.isInteger(n) && n > 0);
@@ -52,12 +48,6 @@ const MAX_CHAIN_DEPTH = 40;
 /** Every 20th transaction extends one long chain (a wallet spending its own unconfirmed change). */
 const DEEP_CHAIN_EVERY = 20;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const round2 = (x: number) => Math.round(x * 100) / 100;
 const say = (line: string) => process.stdout.write(line + '\n');
 
 /** Deterministic PRNG (mulberry32) so every run measures the same workload. */
