@@ -23,6 +23,25 @@ export const MVS_CLI = join(repoRoot(), 'dist', 'src', 'cli', 'mvs-cli.js');
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Whether a test of this file failed: tests wrapped by guard() set it, and the
+ * file's network cleanup then keeps the nodes' data and prints their logs.
+ */
+export class FailureFlag {
+  failed = false;
+
+  guard(fn: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
+    return async (t) => {
+      try {
+        await fn(t);
+      } catch (err) {
+        this.failed = true;
+        throw err;
+      }
+    };
+  }
+}
+
 /** Poll `check` until it returns a truthy value or the (scaled) timeout passes. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
   const until = Date.now() + scaled(timeoutMs);

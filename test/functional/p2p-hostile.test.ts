@@ -10,14 +10,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { TestNetwork, waitFor, scaled, type TestNode } from './harness.js';
+import { TestNetwork, waitFor, scaled, type TestNode, FailureFlag } from './harness.js';
 import { RawPeer, rawVersion } from '../integration/p2p/raw-peer.js';
 import { regtest } from '../../src/networks/index.js';
 import { Block } from '../../src/primitives/block.js';
 
 const net = new TestNetwork('p2p-hostile');
-let failed = false;
-after(async () => net.cleanup(undefined, failed));
+const failures = new FailureFlag();
+after(async () => net.cleanup(undefined, failures.failed));
 
 const PAYOUT = 'MCCu9WmXuTooSEoMHX1aN82b7syaJD65XM';
 const HONEST_BLOCKS = 30;
@@ -31,17 +31,6 @@ const rawPeers: RawPeer[] = [];
 after(() => {
   for (const p of rawPeers) p.destroy();
 });
-
-function guarded(fn: () => Promise<void>): () => Promise<void> {
-  return async () => {
-    try {
-      await fn();
-    } catch (err) {
-      failed = true;
-      throw err;
-    }
-  };
-}
 
 async function openRaw(node: TestNode, host: string): Promise<RawPeer> {
   const peer = await RawPeer.open(node.p2pPort, host, regtest.magic);
@@ -71,7 +60,7 @@ async function forgedBlock(): Promise<Block> {
   return block;
 }
 
-test('forged seals and garbage from three hosts are banned while the node syncs from an honest daemon', guarded(async () => {
+test('forged seals and garbage from three hosts are banned while the node syncs from an honest daemon', failures.guard(async () => {
   honest = await net.addNode({ wallet: false });
   await honest.mine(HONEST_BLOCKS, PAYOUT);
   victim = await net.addNode({ wallet: false });
@@ -107,7 +96,7 @@ test('forged seals and garbage from three hosts are banned while the node syncs 
   assert.match(log, /"reason":"invalid block: proof_of_work"/);
 }));
 
-test('bans survive a SIGKILL: a banned host is refused before the handshake after the restart', guarded(async () => {
+test('bans survive a SIGKILL: a banned host is refused before the handshake after the restart', failures.guard(async () => {
   await victim.kill();
   await victim.start();
   assert.deepEqual((await bannedHosts(victim)).sort(), [FORGED_HEADER_HOST, GARBAGE_HOST, FORGED_BLOCK_HOST].sort());

@@ -18,11 +18,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { TestNetwork, FUNDED_ACCOUNTS, waitFor, type TestNode } from './harness.js';
+import { TestNetwork, FUNDED_ACCOUNTS, waitFor, type TestNode, FailureFlag } from './harness.js';
 
 const net = new TestNetwork('p2p');
-let failed = false;
-after(async () => net.cleanup(undefined, failed));
+const failures = new FailureFlag();
+after(async () => net.cleanup(undefined, failures.failed));
 
 const PASSWORD = 'password1';
 const INITIAL_BLOCKS = 200;
@@ -33,18 +33,6 @@ let a: TestNode;
 let b: TestNode;
 let c: TestNode;
 const addresses = { alice: '', bob: '' };
-
-/** Wrap a test body so a failure keeps the logs. */
-function guarded(fn: () => Promise<void>): () => Promise<void> {
-  return async () => {
-    try {
-      await fn();
-    } catch (err) {
-      failed = true;
-      throw err;
-    }
-  };
-}
 
 async function peerCount(node: TestNode): Promise<number> {
   return (await node.rpc<string[]>('getpeerinfo')).length;
@@ -82,7 +70,7 @@ async function importAccount(node: TestNode, name: keyof typeof FUNDED_ACCOUNTS)
   return String(r.addresses[0]);
 }
 
-test('B and C sync a 200-block chain mined by A to the same tip', guarded(async () => {
+test('B and C sync a 200-block chain mined by A to the same tip', failures.guard(async () => {
   a = await net.addNode();
   addresses.alice = await importAccount(a, 'alice');
   // Half of the chain pays alice, half bob: both have mature coins for the relay test.
@@ -107,7 +95,7 @@ test('B and C sync a 200-block chain mined by A to the same tip', guarded(async 
   assertNoMisbehaviour([a, b, c]);
 }));
 
-test('after A is SIGKILLed and restarted, its addnode peers reconnect and follow its new blocks', guarded(async () => {
+test('after A is SIGKILLed and restarted, its addnode peers reconnect and follow its new blocks', failures.guard(async () => {
   const tipBefore = await a.tipHash();
   await a.kill();
   await waitFor('B and C to notice A is gone', async () => (await peerCount(b)) === 0 && (await peerCount(c)) === 0, 30_000);
@@ -119,7 +107,7 @@ test('after A is SIGKILLed and restarted, its addnode peers reconnect and follow
   assert.equal(await net.syncAll([a, b, c], 60_000), mined);
 }));
 
-test('split: A|B and C mine competing branches; after C rejoins, all converge on C\'s longer branch', guarded(async () => {
+test('split: A|B and C mine competing branches; after C rejoins, all converge on C\'s longer branch', failures.guard(async () => {
   const forkHeight = await a.height();
   // Cut C off: it dialled A through RPC addnode, which a restart forgets.
   assert.equal(await c.stop('SIGTERM'), 0, `C exit code after SIGTERM:\n${c.tail()}`);
@@ -148,7 +136,7 @@ test('split: A|B and C mine competing branches; after C rejoins, all converge on
   }
 }));
 
-test('transactions sent on A and on B reach every mempool; a block mined by B clears them everywhere', guarded(async () => {
+test('transactions sent on A and on B reach every mempool; a block mined by B clears them everywhere', failures.guard(async () => {
   // alice's coinbases (heights 1–100) and most of bob's (101–200) are deeper than the maturity by now.
   assert.ok((await a.height()) - INITIAL_BLOCKS / 2 > COINBASE_MATURITY);
   const fromA = await a.rpc<{ hash: string }>('send', 'alice', PASSWORD, addresses.bob, 100_000_000);

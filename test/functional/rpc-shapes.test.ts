@@ -10,10 +10,10 @@
  * decoderawtx runs over every transaction of transactions.json and is compared
  * field by field with the mvsd JSON printed in the docs where there is one.
  */
-import { test, before, after, type TestContext } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { TestNetwork, TestNode, FUNDED_ACCOUNTS, preminedChain, waitFor, scaled } from './harness.js';
+import { TestNetwork, TestNode, FUNDED_ACCOUNTS, preminedChain, waitFor, scaled, FailureFlag } from './harness.js';
 import { loadVector } from '../helpers/vectors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../../src/rpc/json.js';
 import { Address, BLACKHOLE_ADDRESS, P2SH_VERSION } from '../../src/primitives/address.js';
@@ -229,24 +229,12 @@ const IN_MEMORY_COINBASE = new Set([
 // The network
 
 const net = new TestNetwork('rpc-shapes');
-let failed = false;
+const failures = new FailureFlag();
 let node1: TestNode;
 let node2: TestNode;
 let funded: { alice: string; bob: string };
 let minedTx: any;
 let minedHeight = 0;
-
-/** Run a test body, remembering a failure so the node logs are printed at the end. */
-function guarded(fn: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
-  return async (t) => {
-    try {
-      await fn(t);
-    } catch (err) {
-      failed = true;
-      throw err;
-    }
-  };
-}
 
 before(async () => {
   try {
@@ -264,16 +252,16 @@ before(async () => {
     minedHeight = await node1.height();
     assert.equal(minedHeight, PREMINED_HEIGHT + 1);
   } catch (err) {
-    failed = true;
+    failures.failed = true;
     throw err;
   }
 });
 
-after(async () => net.cleanup(undefined, failed));
+after(async () => net.cleanup(undefined, failures.failed));
 
 test(
   'getinfo, getheight, getbestblockhash and getblockheader (-s, -t, aliases) have the v3 shapes',
-  guarded(async () => {
+  failures.guard(async () => {
     const info = await node1.rpc('getinfo');
     assertShape(
       info,
@@ -334,7 +322,7 @@ test(
 
 test(
   'getblock: BLK by height and hash, json=false the raw block, tx_json=false raw transactions; unknown blocks fail with 5101',
-  guarded(async () => {
+  failures.guard(async () => {
     const block = await node1.rpc<any>('getblock', String(minedHeight));
     assertShape(block, BLK, 'getblock');
     const header = await node1.rpc<any>('getblockheader', '-t', minedHeight);
@@ -383,7 +371,7 @@ test(
 
 test(
   'sendrawtx answers the hash; gettx is TX with the block height, 0 for the pool; getmemorypool [TXB] or -j false hex',
-  guarded(async () => {
+  failures.guard(async () => {
     // A raw spend: createrawtx → signrawtx → sendrawtx (stays in the pool).
     const unsigned = await node1.rpc<string>('createrawtx', '-t', 0, '-s', funded.alice, '-r', `${funded.bob}:5000`);
     assertShape(unsigned, hex, 'createrawtx');
@@ -436,7 +424,7 @@ test(
 
 test(
   'getaddressetp and getaddressetp --utxo have the v3 shapes and agree with each other',
-  guarded(async () => {
+  failures.guard(async () => {
     const balance = await node1.rpc<any>('getaddressetp', funded.bob);
     assertShape(balance, object({ address: str, available: u64, confirmed: u64, frozen: u64, received: u64, unspent: u64 }), 'getaddressetp');
     assert.equal(balance.address, funded.bob);
@@ -461,7 +449,7 @@ test(
 
 test(
   'getpeerinfo lists "ip:port" peers; addnode adds, lists and refuses bad input',
-  guarded(async () => {
+  failures.guard(async () => {
     const peerShape = arrayOf(matching(/^\d{1,3}(?:\.\d{1,3}){3}:\d{1,5}$/, '"ip:port"'));
     const peers1 = await node1.rpc<string[]>('getpeerinfo');
     const peers2 = await node2.rpc<string[]>('getpeerinfo');
@@ -487,7 +475,7 @@ test(
 
 test(
   'validateaddress: main-net p2kh, p2sh, blackhole, invalid',
-  guarded(async () => {
+  failures.guard(async () => {
     const shape = object({ address_type: str, is_valid: bool, message: str, testnet: bool });
     const p2sh = new Address(P2SH_VERSION, hash160(Buffer.from('any redeem script'))).toString();
     const testnetP2kh = new Address(TESTNET_P2KH, Address.fromString(funded.alice).hash).toString();
@@ -510,7 +498,7 @@ test(
 
 test(
   'decoderawtx of every vector transaction: its hash, and the documented mvsd JSON field by field',
-  guarded(async (t) => {
+  failures.guard(async (t) => {
     const v = loadVector(t, 'transactions.json');
     if (!v) return;
     assert.equal(v.transactions.length, 113);
@@ -570,7 +558,7 @@ test(
 
 test(
   'integers in requests and answers are exact: ids and uint64 arguments beyond 2^53',
-  guarded(async () => {
+  failures.guard(async () => {
     const call = async (text: string) => parseJson(await postRaw(node1, '/rpc/v3', text)) as any;
     // Response ids are the request's, to the unit (mvs-rpc §1.4: int64).
     for (const id of ['1234567890123456789', '9007199254740993', '-9223372036854775808']) {
@@ -594,7 +582,7 @@ test(
 
 test(
   'help lists the methods and prints usages; unknown methods are 1020',
-  guarded(async () => {
+  failures.guard(async () => {
     const list = await node1.rpc<string>('help');
     assertShape(list, str, 'help');
     for (const m of ['getinfo', 'getheight', 'getblockheader', 'getblock', 'gettx', 'getmemorypool', 'getpeerinfo', 'addnode', 'validateaddress', 'decoderawtx', 'sendrawtx', 'getaddressetp', 'shutdown', 'popblock']) {
@@ -612,7 +600,7 @@ test(
 
 test(
   'popblock (regtest) rewinds the chain; shutdown answers and the daemon exits 0',
-  guarded(async () => {
+  failures.guard(async () => {
     const premined = await preminedChain(PREMINED_HEIGHT);
     const node3 = await net.addNode({ fromTemplate: premined.dir, wallet: false });
     const doomed = await node3.rpc<any>('getblockheader', '-t', 91);

@@ -16,11 +16,11 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestNetwork, FUNDED_ACCOUNTS, preminedChain, waitFor, type TestNode } from './harness.js';
+import { TestNetwork, FUNDED_ACCOUNTS, preminedChain, waitFor, type TestNode, FailureFlag } from './harness.js';
 
 const net = new TestNetwork('wallet');
-let failed = false;
-after(async () => net.cleanup(undefined, failed));
+const failures = new FailureFlag();
+after(async () => net.cleanup(undefined, failures.failed));
 
 /** 20 blocks: 1–10 pay alice, 11–20 bob; alice's are mature at the tip (regtest maturity 10). */
 const PREMINED_HEIGHT = 20;
@@ -35,17 +35,6 @@ let n2: TestNode;
 let loose: { address: string; wif: string; public_key: string };
 /** Every address mining rewards go to after the start: nobody's account. */
 let minerSink: string;
-
-function guarded(fn: () => Promise<void>): () => Promise<void> {
-  return async () => {
-    try {
-      await fn();
-    } catch (err) {
-      failed = true;
-      throw err;
-    }
-  };
-}
 
 interface Balance {
   total_confirmed: bigint;
@@ -110,7 +99,7 @@ async function mineAndSync(node: TestNode): Promise<number> {
   return node.height();
 }
 
-test('two nodes from the pre-mined chain; A imported on node 1, B created on node 2', guarded(async () => {
+test('two nodes from the pre-mined chain; A imported on node 1, B created on node 2', failures.guard(async () => {
   const premined = await preminedChain(PREMINED_HEIGHT);
   n1 = await net.addNode({ fromTemplate: premined.dir });
   n2 = await net.addNode({ fromTemplate: premined.dir });
@@ -144,7 +133,7 @@ test('two nodes from the pre-mined chain; A imported on node 1, B created on nod
 }));
 
 let payments: { send: Txb; sendfrom: Txb; sendmore: Txb; toLoose: Txb };
-test('A pays B with send, sendfrom and sendmore, each with a memo; pending on node 2, confirmed after one block', guarded(async () => {
+test('A pays B with send, sendfrom and sendmore, each with a memo; pending on node 2, confirmed after one block', failures.guard(async () => {
   const before = await balanceOf(n1, A);
   const send = await n1.rpc<Txb>('send', A.name, A.password, B.addresses[0], String(1n * COIN), '--memo', 'memo of send');
   const sendfrom = await n1.rpc<Txb>('sendfrom', A.name, A.password, A.address, B.addresses[1], String(2n * COIN), '--memo', 'memo of sendfrom');
@@ -228,7 +217,7 @@ test('A pays B with send, sendfrom and sendmore, each with a memo; pending on no
   assert.equal(after.total_unspent, after.total_confirmed);
 }));
 
-test('createrawtx → signrawtx --wif → sendrawtx from a key no wallet holds confirms', guarded(async () => {
+test('createrawtx → signrawtx --wif → sendrawtx from a key no wallet holds confirms', failures.guard(async () => {
   const funded = await addressEtp(n2, loose.address);
   assert.equal(funded.available, 5n * COIN);
   const unsigned = await n2.rpc<string>('createrawtx', '-t', '0', '-s', loose.address, '-r', `${B.addresses[0]}:${COIN}`, '-m', loose.address, '-c', '1');
@@ -254,7 +243,7 @@ test('createrawtx → signrawtx --wif → sendrawtx from a key no wallet holds c
   assert.equal((await n1.rpcError('sendrawtx', signed.rawtx)).code, 5304);
 }));
 
-test('a 2-of-3 multisig address of A and B receives, and spends with both signatures', guarded(async () => {
+test('a 2-of-3 multisig address of A and B receives, and spends with both signatures', failures.guard(async () => {
   const pkA = String((await n1.rpc<{ public_key: string }>('getpublickey', A.name, A.password, A.address)).public_key);
   const pkB = String((await n2.rpc<{ public_key: string }>('getpublickey', B.name, B.password, B.addresses[0])).public_key);
   const pkC = loose.public_key;
@@ -288,7 +277,7 @@ test('a 2-of-3 multisig address of A and B receives, and spends with both signat
   assert.equal((await balanceOf(n2, B)).total_confirmed, bBefore.total_confirmed - FEE);
 }));
 
-test('a reorg that drops a payment moves it back to node 1\'s pool, and it is mined again', guarded(async () => {
+test('a reorg that drops a payment moves it back to node 1\'s pool, and it is mined again', failures.guard(async () => {
   const start = await n1.height();
   const aBefore = await balanceOf(n1, A);
   const bAddressBefore = await addressEtp(n1, B.addresses[0]);
@@ -344,7 +333,7 @@ test('a reorg that drops a payment moves it back to node 1\'s pool, and it is mi
   assert.equal((await balanceOf(n1, A)).total_confirmed, aBefore.total_confirmed - 8n * COIN - 2n * FEE);
 }));
 
-test('a conflicting spend on the winning branch evicts the payment; both nodes agree on A\'s balance', guarded(async () => {
+test('a conflicting spend on the winning branch evicts the payment; both nodes agree on A\'s balance', failures.guard(async () => {
   // A's keys on node 2 too, so node 2 can spend the coin node 1's payment spends.
   await n2.rpc('importaccount', FUNDED_ACCOUNTS.alice.mnemonic, '-n', A.name, '-p', A.password, '-i', '1');
   // (Node 1's A also holds the multisig address, so compare the HD address itself.)

@@ -9,11 +9,11 @@
  * Two connected nodes: node1 mines and serves the subscribers, node2 follows
  * over P2P (and keeps node1 "synced", which the push service requires).
  */
-import { test, before, after, type TestContext } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
-import { TestNetwork, TestNode, FUNDED_ACCOUNTS, preminedChain, waitFor, scaled } from './harness.js';
+import { TestNetwork, TestNode, FUNDED_ACCOUNTS, preminedChain, waitFor, scaled, FailureFlag } from './harness.js';
 import { parseJson, type JsonValue } from '../../src/rpc/json.js';
 import { Address } from '../../src/primitives/address.js';
 
@@ -111,7 +111,7 @@ class Subscriber {
 }
 
 const net = new TestNetwork('websocket');
-let failed = false;
+const failures = new FailureFlag();
 let node1: TestNode;
 let node2: TestNode;
 let funded: { alice: string; bob: string };
@@ -125,18 +125,6 @@ async function subscriber(): Promise<Subscriber> {
 
 /** An address nobody on these nodes owns. */
 const strangerAddress = () => new Address(0x32, randomBytes(20)).toString();
-
-/** Run a test body, remembering a failure so the node logs are printed at the end. */
-function guarded(fn: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
-  return async (t) => {
-    try {
-      await fn(t);
-    } catch (err) {
-      failed = true;
-      throw err;
-    }
-  };
-}
 
 before(async () => {
   try {
@@ -159,19 +147,19 @@ before(async () => {
       probe.close();
     }
   } catch (err) {
-    failed = true;
+    failures.failed = true;
     throw err;
   }
 });
 
 after(async () => {
   for (const s of subscribers) s.close();
-  await net.cleanup(undefined, failed);
+  await net.cleanup(undefined, failures.failed);
 });
 
 test(
   'a subscriber receives block and height notifications for 50 mined blocks, in order, equal to getblock',
-  guarded(async () => {
+  failures.guard(async () => {
     const s = await subscriber();
     await s.subscribe('block');
     await s.subscribe('height');
@@ -201,7 +189,7 @@ test(
 
 test(
   'tx notifications reach the subscribers of the addresses a transaction touches, and nobody else',
-  guarded(async () => {
+  failures.guard(async () => {
     const [x, y] = [strangerAddress(), strangerAddress()];
     const onlyX = await subscriber();
     await onlyX.subscribe('tx', x);
@@ -266,7 +254,7 @@ test(
 
 test(
   'a stalled subscriber does not slow mining or sync, and is dropped when its send queue fills',
-  guarded(async (t) => {
+  failures.guard(async (t) => {
     const sink = strangerAddress();
     const receivers: string[] = [];
     for (let i = 0; i < LARGE_TX_OUTPUTS; i++) receivers.push('-r', `${sink}:10000`);
