@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { Attachment } from '../../src/primitives/attachment.js';
 import { createCoinbase, assembleBlock } from '../../src/miner/assemble.js';
 import { requiredBits } from '../../src/consensus/difficulty.js';
 import type { ScriptJob } from '../../src/consensus/block.js';
+import { VerifyError } from '../../src/consensus/errors.js';
 
 /**
  * Proof of work is not what these chain-logic tests exercise: they accept any
@@ -152,3 +154,14 @@ export function spendTx(prevouts: { txid: Buffer; index: number }[], values: big
 }
 
 export { p2pkhScript };
+
+/** The VerifyError code `fn` throws (fails the test when it throws anything else or nothing). */
+export function verifyErrorCode(fn: () => void): string {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof VerifyError, `expected a VerifyError, got ${String(err)}`);
+    return err.code;
+  }
+  assert.fail('expected a rule failure');
+}

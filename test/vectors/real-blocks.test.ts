@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadVector } from '../helpers/vectors.js';
 import { sharedEthash } from '../helpers/ethash-cache.js';
-import { removeDir, TestPow, OpTrueScripts } from '../helpers/chain.js';
+import { removeDir, TestPow, OpTrueScripts, verifyErrorCode } from '../helpers/chain.js';
 import { Block } from '../../src/primitives/block.js';
 import { OutPoint } from '../../src/primitives/transaction.js';
 import { hashToHex } from '../../src/primitives/hex.js';
@@ -54,17 +54,6 @@ function vectorBlock(t: TestContext, number: number, network: 'mainnet' | 'testn
   const block = Block.fromHex(vector.hex);
   assert.equal(block.hashHex(), vector.hash, vector.name);
   return { vector, block };
-}
-
-/** The VerifyError code `fn` throws (fails the test when it does not throw one). */
-function codeOf(fn: () => void): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof VerifyError, `expected a VerifyError, got ${String(err)}`);
-    return err.code;
-  }
-  assert.fail('expected a rule failure');
 }
 
 /** A copy of the block with one byte of its header changed (by field), caches cleared. */
@@ -115,7 +104,7 @@ for (const { number, network, epoch } of POW_BLOCKS) {
 
     // The merkle root is in the body check and in the sealed header: both reject it.
     const badMerkle = tampered(block, 'merkleRoot');
-    assert.equal(codeOf(() => checkBlockBody(badMerkle, network, number)), 'merkle_mismatch');
+    assert.equal(verifyErrorCode(() => checkBlockBody(badMerkle, network, number)), 'merkle_mismatch');
     assert.deepEqual(await engine.verifyHeaders([badMerkle.header]), [{ ok: false, reason: 'ABOVE_TARGET' }]);
 
     // The nonce is not in the body: the body still passes, the seal does not.
@@ -180,6 +169,6 @@ for (const { number, network } of [
     const { block } = found;
     assert.equal(block.header.version, 2);
     assert.doesNotThrow(() => checkBlockBody(block, network, number, { posGenesis: false }));
-    assert.equal(codeOf(() => checkBlockBody(block, network, number, { posGenesis: true })), 'proof_of_stake');
+    assert.equal(verifyErrorCode(() => checkBlockBody(block, network, number, { posGenesis: true })), 'proof_of_stake');
   });
 }

@@ -1,6 +1,6 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeChain, buildBlock, mineEmpty, spendTx, removeDir, ANYONE, type TestChain } from '../../helpers/chain.js';
+import { makeChain, buildBlock, mineEmpty, spendTx, removeDir, ANYONE, type TestChain, verifyErrorCode } from '../../helpers/chain.js';
 import { regtest, mainnet, type Network } from '../../../src/networks/index.js';
 import { Block } from '../../../src/primitives/block.js';
 import { BlockHeader, BLOCK_VERSION } from '../../../src/primitives/header.js';
@@ -53,16 +53,6 @@ async function expectRejected(tc: TestChain, block: Block, code: string, message
 async function expectConnected(tc: TestChain, block: Block): Promise<void> {
   const r = await tc.chain.addBlock(block);
   assert.equal(r.status, 'connected', `${r.error?.code} ${r.error?.message}`);
-}
-
-function codeOf(fn: () => void): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof VerifyError, `expected a VerifyError, got ${String(err)}`);
-    return err.code;
-  }
-  assert.fail('expected a rule failure');
 }
 
 /** A transaction from explicit inputs (prevout, script, sequence) to OP_TRUE outputs. */
@@ -172,8 +162,8 @@ describe('header rules', () => {
     const parent = tc.chain.tip.header;
     const ctx = { network: { ...regtest, posEnabledHeight: 5 }, parent, ancestors: (h: number) => tc.chain.getRecordAt(h)?.header ?? null, now: parent.timestamp + 10 };
     const header = (height: number) => new BlockHeader({ version: BLOCK_VERSION.POS, prevHash: parent.hash(), merkleRoot: ZERO_HASH, timestamp: parent.timestamp, bits: 1n, nonce: 0n, mixHash: ZERO_HASH, number: height });
-    assert.equal(codeOf(() => checkHeaderContext(header(5), { ...ctx, height: 5 })), 'block_version_not_match');
-    assert.notEqual(codeOf(() => checkHeaderContext(header(6), { ...ctx, height: 6 })), 'block_version_not_match');
+    assert.equal(verifyErrorCode(() => checkHeaderContext(header(5), { ...ctx, height: 5 })), 'block_version_not_match');
+    assert.notEqual(verifyErrorCode(() => checkHeaderContext(header(6), { ...ctx, height: 6 })), 'block_version_not_match');
     await tc.close();
   });
 
@@ -213,13 +203,13 @@ describe('header rules', () => {
     }
 
     test('61 PoW blocks in a row after a PoS block → block_intermix_interval_error; 60 pass', () => {
-      assert.equal(codeOf(() => check(branch(new Map([[H - 61, BLOCK_VERSION.POS]])), BLOCK_VERSION.POW)), 'block_intermix_interval_error');
+      assert.equal(verifyErrorCode(() => check(branch(new Map([[H - 61, BLOCK_VERSION.POS]])), BLOCK_VERSION.POW)), 'block_intermix_interval_error');
       assert.doesNotThrow(() => check(branch(new Map([[H - 60, BLOCK_VERSION.POS]])), BLOCK_VERSION.POW));
     });
 
     test('25 PoS blocks in a row → block_intermix_interval_error; 24 pass', () => {
       const pos = (from: number) => new Map(Array.from({ length: H - from }, (_, i) => [from + i, BLOCK_VERSION.POS] as [number, number]));
-      assert.equal(codeOf(() => check(branch(pos(H - 24)), BLOCK_VERSION.POS)), 'block_intermix_interval_error');
+      assert.equal(verifyErrorCode(() => check(branch(pos(H - 24)), BLOCK_VERSION.POS)), 'block_intermix_interval_error');
       assert.doesNotThrow(() => check(branch(pos(H - 23)), BLOCK_VERSION.POS));
     });
 
@@ -264,7 +254,7 @@ describe('coinbase and coinstake layout', () => {
 
     const posBlock = buildBlock(tc, { mutate: (b) => ((b.header.version = BLOCK_VERSION.POS), (b.blockSig = Buffer.alloc(64))) });
     const posNet: Network = { ...regtest, posEnabledHeight: 0 };
-    assert.equal(codeOf(() => checkBlockBody(posBlock, posNet, tc.chain.height + 1)), 'miss_coinstake');
+    assert.equal(verifyErrorCode(() => checkBlockBody(posBlock, posNet, tc.chain.height + 1)), 'miss_coinstake');
     await tc.close();
   });
 });
@@ -274,25 +264,25 @@ describe('transaction structure (check_transaction)', () => {
   const prev = { txid: Buffer.alloc(32, 5), index: 0 };
 
   test('no inputs or no outputs → empty_transaction', () => {
-    assert.equal(codeOf(() => checkTransaction(tx(1, [], [1n]), ctx)), 'empty_transaction');
-    assert.equal(codeOf(() => checkTransaction(tx(1, [prev], []), ctx)), 'empty_transaction');
+    assert.equal(verifyErrorCode(() => checkTransaction(tx(1, [], [1n]), ctx)), 'empty_transaction');
+    assert.equal(verifyErrorCode(() => checkTransaction(tx(1, [prev], []), ctx)), 'empty_transaction');
   });
 
   test('a non-coinbase input spending the null outpoint → previous_output_null', () => {
     const t = tx(1, [prev, { txid: ZERO_HASH, index: 0xffffffff }], [1n]);
-    assert.equal(codeOf(() => checkTransaction(t, ctx)), 'previous_output_null');
+    assert.equal(verifyErrorCode(() => checkTransaction(t, ctx)), 'previous_output_null');
   });
 
   test('over the block size limit → transaction_size_limit', () => {
     const t = tx(1, [prev], [1n]);
     t.outputs[0] = new TxOutput(1n, new Script(Buffer.alloc(1_000_001, OP.NOP)), Attachment.etp(1));
-    assert.equal(codeOf(() => checkTransaction(t, ctx)), 'transaction_size_limit');
+    assert.equal(verifyErrorCode(() => checkTransaction(t, ctx)), 'transaction_size_limit');
   });
 
   test('version 4: an invalid attachment → attachment_invalid', () => {
     const t = tx(4, [prev], [1n]);
     t.outputs[0] = new TxOutput(1n, ANYONE, Attachment.message(Buffer.alloc(0)));
-    assert.equal(codeOf(() => checkTransaction(t, ctx)), 'attachment_invalid');
+    assert.equal(verifyErrorCode(() => checkTransaction(t, ctx)), 'attachment_invalid');
     assert.doesNotThrow(() => checkTransaction(tx(4, [prev], [1n]), ctx));
   });
 
@@ -301,7 +291,7 @@ describe('transaction structure (check_transaction)', () => {
     const lockScript = Script.fromOps([pushOp(encodeScriptNum(100)), opcode(OP.CHECKSEQUENCEVERIFY), opcode(OP.DROP), ...p2pkhScript(Buffer.alloc(20, 3)).ops!]);
     assert.equal(lockScript.pattern(), 'pay_key_hash_with_sequence_lock');
     t.outputs[0] = new TxOutput(1n, lockScript, Attachment.etp(1));
-    assert.equal(codeOf(() => checkTransaction(t, { network: mainnet, tipHeight: mainnet.posEnabledHeight - 1 })), 'sequence_lock_output_not_allowed');
+    assert.equal(verifyErrorCode(() => checkTransaction(t, { network: mainnet, tipHeight: mainnet.posEnabledHeight - 1 })), 'sequence_lock_output_not_allowed');
     const v4 = tx(4, [prev], [1n]);
     v4.outputs[0] = t.outputs[0];
     assert.doesNotThrow(() => checkTransaction(v4, { network: mainnet, tipHeight: mainnet.posEnabledHeight }));
