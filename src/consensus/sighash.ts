@@ -1,5 +1,5 @@
 import type { Transaction } from '../primitives/transaction.js';
-import { BufferWriter } from '../primitives/writer.js';
+import { BufferWriter, varintSize } from '../primitives/writer.js';
 import { sha256d } from '../crypto/hash.js';
 
 export const SIGHASH = {
@@ -79,4 +79,64 @@ export function signatureHash(tx: Transaction, index: number, scriptCode: Uint8A
   w.u32le(tx.locktime);
   w.u32le(hashType);
   return sha256d(w.finish());
+}
+
+/**
+ * signatureHash for a transaction whose exact serialization the caller holds
+ * — the bytes it was just decoded from (script verification). SIGHASH_ALL,
+ * almost every signature, is then cut from those bytes: the version,
+ * outpoints, sequences and the outputs-and-locktime tail are copied as they
+ * are, only the input scripts change, so no output is re-encoded. Other hash
+ * types go the field-by-field way. `raw` must be `tx`'s serialization: a
+ * transaction edited after it was decoded (a wallet filling in its input
+ * scripts) must use signatureHash.
+ */
+export function signatureHashOfRaw(tx: Transaction, raw: Buffer, index: number, scriptCode: Uint8Array, hashType: number): Buffer {
+  if (index >= tx.inputs.length || (hashType & (SIGHASH.MASK | SIGHASH.ANYONECANPAY)) !== SIGHASH.ALL) return signatureHash(tx, index, scriptCode, hashType);
+  const inputs = tx.inputs;
+  const head = 4 + varintSize(inputs.length);
+  let inputsEnd = head;
+  for (let i = 0; i < inputs.length; i++) inputsEnd += inputs[i].size();
+  const size = head + inputs.length * 41 - 1 + varintSize(scriptCode.length) + scriptCode.length + (raw.length - inputsEnd) + 4;
+  const out = Buffer.allocUnsafe(size);
+  raw.copy(out, 0, 0, head);
+  let from = head;
+  let to = head;
+  for (let i = 0; i < inputs.length; i++) {
+    const scriptLength = inputs[i].script.length;
+    raw.copy(out, to, from, from + 36);
+    to += 36;
+    if (i === index) {
+      to = writeVarint(out, to, scriptCode.length);
+      out.set(scriptCode, to);
+      to += scriptCode.length;
+    } else {
+      out[to++] = 0;
+    }
+    from += 36 + varintSize(scriptLength) + scriptLength;
+    raw.copy(out, to, from, from + 4);
+    to += 4;
+    from += 4;
+  }
+  raw.copy(out, to, inputsEnd);
+  to += raw.length - inputsEnd;
+  // The sizes above come from the decoded fields; bytes that disagree with them must not be signed.
+  if (to + 4 !== size) throw new Error(`signature preimage layout mismatch (${to + 4} of ${size} bytes)`);
+  out.writeUInt32LE(hashType >>> 0, to);
+  return sha256d(out);
+}
+
+function writeVarint(out: Buffer, at: number, n: number): number {
+  if (n < 0xfd) {
+    out[at] = n;
+    return at + 1;
+  }
+  if (n <= 0xffff) {
+    out[at] = 0xfd;
+    out.writeUInt16LE(n, at + 1);
+    return at + 3;
+  }
+  out[at] = 0xfe;
+  out.writeUInt32LE(n, at + 1);
+  return at + 5;
 }

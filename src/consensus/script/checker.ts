@@ -1,7 +1,7 @@
 import type { Transaction } from '../../primitives/transaction.js';
 import type { Secp256k1Backend } from '../../crypto/secp256k1/types.js';
 import { parseDerLax } from '../../crypto/secp256k1/der.js';
-import { signatureHash, SIGHASH } from '../sighash.js';
+import { signatureHash, signatureHashOfRaw, SIGHASH } from '../sighash.js';
 import { checkLockTime, checkSequence, lockContextOf, type LockContext } from './lock.js';
 import { withoutCodeSeparators } from './script-code.js';
 
@@ -64,10 +64,16 @@ export class TransactionSignatureChecker implements SignatureChecker {
   private cachedHashType = -1;
   private cachedDigest: Buffer | null = null;
 
+  /**
+   * `raw`: the bytes `tx` was just decoded from, when the caller has them
+   * (script verification) — signature hashes are then cut from them
+   * (signatureHashOfRaw). Absent for a transaction being edited.
+   */
   constructor(
     readonly tx: Transaction,
     readonly inputIndex: number,
     readonly backend: Secp256k1Backend,
+    private readonly raw?: Buffer,
   ) {
     this.lock = lockContextOf(tx, inputIndex);
   }
@@ -95,7 +101,8 @@ export class TransactionSignatureChecker implements SignatureChecker {
 
   private digest(scriptCode: Buffer, hashType: number): Buffer {
     if (this.cachedDigest && this.cachedScriptCode === scriptCode && this.cachedHashType === hashType) return this.cachedDigest;
-    const digest = signatureHash(this.tx, this.inputIndex, withoutCodeSeparators(scriptCode), hashType);
+    const code = withoutCodeSeparators(scriptCode);
+    const digest = this.raw ? signatureHashOfRaw(this.tx, this.raw, this.inputIndex, code, hashType) : signatureHash(this.tx, this.inputIndex, code, hashType);
     this.cachedScriptCode = scriptCode;
     this.cachedHashType = hashType;
     this.cachedDigest = digest;

@@ -63,12 +63,15 @@ export interface TransactionJob {
 /**
  * Verify every input of one already-decoded transaction. `prevScripts[i]`
  * belongs to input i; a missing one fails that input with TX_INPUT_INVALID.
+ * `raw`: the bytes `tx` was decoded from, unedited since (see
+ * TransactionSignatureChecker).
  */
 export function verifyTransactionInputs(
   tx: Transaction,
   prevScripts: readonly (Uint8Array | null | undefined)[],
   flags: number,
   backend: Secp256k1Backend,
+  raw?: Buffer,
 ): VerifyResult[] {
   const results: VerifyResult[] = new Array(tx.inputs.length);
   if (hasEtpAwardOutput(tx)) {
@@ -81,7 +84,7 @@ export function verifyTransactionInputs(
       results[i] = scriptError('TX_INPUT_INVALID', `no previous output script for input ${i}`);
       continue;
     }
-    results[i] = verifyScript(tx.inputs[i].script.raw, prevScript, flags, new TransactionSignatureChecker(tx, i, backend));
+    results[i] = verifyScript(tx.inputs[i].script.raw, prevScript, flags, new TransactionSignatureChecker(tx, i, backend, raw));
   }
   return results;
 }
@@ -100,7 +103,8 @@ export function verifyTransactionJob(job: TransactionJob, backend: Secp256k1Back
     const failure = scriptError('TX_INVALID', e instanceof Error ? e.message : String(e));
     return Array.from({ length: job.prevScripts.length }, () => failure);
   }
-  return verifyTransactionInputs(tx, job.prevScripts, job.flags, backend);
+  // Just decoded from these bytes: the signature hashes may be cut from them.
+  return verifyTransactionInputs(tx, job.prevScripts, job.flags, backend, tx.toRaw());
 }
 
 /** The synchronous in-thread path for small workloads (a mempool transaction). */
