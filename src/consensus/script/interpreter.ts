@@ -1,4 +1,5 @@
 import { OP, opcodeName } from '../../primitives/opcodes.js';
+import { isPayKeyHashBytes } from '../../primitives/script.js';
 import { ripemd160, sha1, sha256, hash160, sha256d } from '../../crypto/hash.js';
 import { isStrictDerSignature, parseDerLax } from '../../crypto/secp256k1/der.js';
 import { isHighS } from '../../crypto/secp256k1/scalar.js';
@@ -646,6 +647,47 @@ function describe(failure: EvalFailure, phase: string, script: Uint8Array): stri
  * come from a push-only scriptSig.
  */
 export function verifyScript(scriptSig: Uint8Array, scriptPubKey: Uint8Array, flags: number, checker: SignatureChecker): VerifyResult {
+  return verifyPayKeyHash(scriptSig, scriptPubKey, flags, checker) ?? interpretScripts(scriptSig, scriptPubKey, flags, checker);
+}
+
+const P2PKH_SIGNATURE_CHECK_FALSE = scriptError('EVAL_FALSE', 'scriptPubKey');
+
+/**
+ * The common case without the interpreter: a P2PKH output spent by a
+ * scriptSig of exactly two direct pushes. Returns what interpretScripts
+ * returns, or null when the input is anything else or any step would fail
+ * before the signature check (the interpreter then gives the exact code).
+ *
+ * Why it is the same verdict: the scriptSig is push-only and minimal, the
+ * output runs DUP HASH160 <h> EQUALVERIFY CHECKSIG on [sig, pubkey] leaving
+ * one item, so no flag changes the outcome except the encoding checks, which
+ * run here with the same flags; the scriptCode is the whole output script
+ * (no code separator, and FindAndDelete only matches a 20-byte signature,
+ * which is left to the interpreter).
+ */
+function verifyPayKeyHash(scriptSig: Uint8Array, scriptPubKey: Uint8Array, flags: number, checker: SignatureChecker): VerifyResult | null {
+  const s = scriptPubKey;
+  if (!isPayKeyHashBytes(s)) return null;
+  const sigLength = scriptSig[0];
+  if (sigLength === undefined || sigLength < 9 || sigLength > 75 || sigLength === 20) return null;
+  const keyAt = 1 + sigLength;
+  const keyLength = scriptSig[keyAt];
+  if ((keyLength !== 33 && keyLength !== 65) || keyAt + 1 + keyLength !== scriptSig.length) return null;
+  const sigScript = asBuffer(scriptSig);
+  const sig = sigScript.subarray(1, keyAt);
+  const pubkey = sigScript.subarray(keyAt + 1);
+  if (checkSignatureEncoding(sig, flags) || checkPubKeyEncoding(pubkey, flags)) return null;
+  try {
+    if (!hash160(pubkey).equals(s.subarray(3, 23))) return null;
+    return checker.checkSig(sig, pubkey, asBuffer(s)) ? VERIFY_OK : P2PKH_SIGNATURE_CHECK_FALSE;
+  } catch {
+    // The interpreter reports a throwing checker as its own failure code.
+    return null;
+  }
+}
+
+/** VerifyScript by interpreting both scripts (and a P2SH redeem script), for every kind of script. */
+export function interpretScripts(scriptSig: Uint8Array, scriptPubKey: Uint8Array, flags: number, checker: SignatureChecker): VerifyResult {
   if (flags & SCRIPT_VERIFY.SIGPUSHONLY && !isPushOnly(scriptSig)) return scriptError('SIG_PUSHONLY', 'scriptSig');
 
   let stack: Buffer[] = [];
