@@ -171,17 +171,17 @@ class OverlayView implements CoinView {
   /** Apply a connected block: its outputs appear, its spends disappear. Returns the keys it wrote (for forget). */
   connect(block: Block, height: number, spent: readonly SpentCoin[]): string[] {
     const keys: string[] = [];
-    const put = (key: Buffer, coin: Coin | null) => {
-      const k = key.toString('latin1');
+    const putKey = (k: string, coin: Coin | null) => {
       this.overlay.set(k, { coin, height });
       keys.push(k);
     };
+    const put = (key: Buffer, coin: Coin | null) => putKey(key.toString('latin1'), coin);
     for (const tx of block.txs) {
       const cb = tx.isCoinbase();
       const txid = tx.hash();
       tx.outputs.forEach((o, i) => put(new OutPoint(txid, i).toKey(), new Coin(o, height, cb)));
     }
-    for (const tx of block.txs) if (!tx.isCoinbase()) for (const inp of tx.inputs) put(inp.prevout.toKey(), null);
+    for (const tx of block.txs) if (!tx.isCoinbase()) for (const inp of tx.inputs) putKey(inp.prevout.keyString(), null);
     void spent;
     return keys;
   }
@@ -1227,7 +1227,7 @@ export class Chain {
       if (tx.isCoinbase()) continue;
       for (const input of tx.inputs) {
         const key = input.prevout.toKey();
-        const k = key.toString('latin1');
+        const k = input.prevout.keyString();
         if (created.has(k) || seen.has(k)) continue;
         seen.add(k);
         const coin = view.getCoin(key);

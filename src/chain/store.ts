@@ -5,7 +5,7 @@ import type { Network } from '../networks/index.js';
 import { Block } from '../primitives/block.js';
 import { HEADER_SIZE } from '../primitives/header.js';
 import { Transaction, OutPoint, type TxOutput } from '../primitives/transaction.js';
-import type { Script } from '../primitives/script.js';
+import { isPayKeyHashBytes, type Script } from '../primitives/script.js';
 import { OP } from '../primitives/opcodes.js';
 import { scriptAddress } from '../primitives/address.js';
 import { varintSize } from '../primitives/writer.js';
@@ -398,7 +398,8 @@ export class ChainStore implements CoinView {
     const hash = record.hash;
     const height = record.height;
     const txs = block.txs;
-    const w = new StoreWrite((opts.raw?.length ?? 0) + 2048 + txs.length * 512);
+    // ~650 bytes of changes per one-in, one-out transaction (tx index, coin, address history and coins).
+    const w = new StoreWrite((opts.raw?.length ?? 0) + 4096 + txs.length * 768);
     if (opts.raw) w.put('block', hash, opts.raw);
     if (opts.newHeader) w.put('next', nextKey(record.header.prevHash, hash), EMPTY);
     /** The address of a script, written into `addr` (21 bytes) when it has one. */
@@ -411,7 +412,7 @@ export class ChainStore implements CoinView {
     const spentHere = new Set<string>();
     for (const tx of txs) {
       if (tx.isCoinbase()) continue;
-      for (const i of tx.inputs) if (ownTxids.has(i.prevout.hash.toString('latin1'))) spentHere.add(i.prevout.toKey().toString('latin1'));
+      for (const i of tx.inputs) if (ownTxids.has(i.prevout.hash.toString('latin1'))) spentHere.add(i.prevout.keyString());
     }
     const created = new Map<string, TxOutput>();
 
@@ -477,7 +478,7 @@ export class ChainStore implements CoinView {
       const txid = tx.hash();
       tx.inputs.forEach((input, n) => {
         const key = input.prevout.toKey();
-        const skey = key.toString('latin1');
+        const skey = input.prevout.keyString();
         const coin = byKey.get(skey);
         const from = coin ?? created.get(skey);
         if (coin) w.remove('coin', key);
@@ -773,7 +774,7 @@ function outpointKey(txid: Buffer, index: number): Buffer {
  */
 function writeAddress(script: Script, network: Network, out: Buffer): boolean {
   const r = script.raw;
-  if (r.length === 25 && r[0] === OP.DUP && r[1] === OP.HASH160 && r[2] === 20 && r[23] === OP.EQUALVERIFY && r[24] === OP.CHECKSIG) {
+  if (isPayKeyHashBytes(r)) {
     out[0] = network.address.pubkeyHash;
     out.set(r.subarray(3, 23), 1);
     return true;

@@ -293,7 +293,7 @@ export function connectBlockInputs(block: Block, view: CoinView, ctx: ConnectCon
   for (let i = lead; i < txs.length; i++) {
     for (const out of txs[i].outputs) {
       // The deposit pattern has exactly seven operations: any other count is no deposit, without classifying.
-      if (out.script.ops?.length !== 7) continue;
+      if (out.script.opCount() !== 7) continue;
       const lock = depositLockHeight(out.script);
       if (lock === null && out.script.pattern() !== 'pay_key_hash_with_lock_height') continue;
       const reward = lock === null ? null : depositReward(network, lock, out.value);
@@ -415,7 +415,7 @@ export function connectTxInputs(
   for (let n = 0; n < tx.inputs.length; n++) {
     const input = tx.inputs[n];
     const key = input.prevout.toKey();
-    const skey = key.toString('latin1');
+    const skey = input.prevout.keyString();
     const where = { txIndex: t, inputIndex: n };
     if (spentHere.has(skey)) throw new VerifyError('double_spend', `${input.prevout} spent twice`, 100, where);
     spentHere.add(skey);
@@ -473,7 +473,7 @@ function sameAddress(a: Script, b: Script, network: Network): boolean {
  */
 function checkDepositSpend(inputScript: Script, coin: Coin, height: number, where: { txIndex: number; inputIndex: number }): void {
   // The pattern has exactly three operations; counting first skips classifying every ordinary spend.
-  if (inputScript.ops?.length !== 3 || inputScript.pattern() !== 'sign_key_hash_with_lock_height') return;
+  if (inputScript.opCount() !== 3 || inputScript.pattern() !== 'sign_key_hash_with_lock_height') return;
   if (isPayScriptHash(coin.script)) return;
   const data = inputScript.ops![2].data ?? Buffer.alloc(0);
   const lock = decodeScriptNum(data, 4, true);

@@ -83,11 +83,13 @@ export function checkTransaction(tx: Transaction, ctx: TxRuleContext): void {
     }
   }
 
-  const seen = new Set<string>();
-  for (const input of tx.inputs) {
-    const key = input.prevout.toKey().toString('latin1');
-    if (seen.has(key)) throw new VerifyError('duplicate_input', `input ${input.prevout.toString()} is spent twice`);
-    seen.add(key);
+  if (tx.inputs.length > 1) {
+    const seen = new Set<string>();
+    for (const input of tx.inputs) {
+      const key = input.prevout.keyString();
+      if (seen.has(key)) throw new VerifyError('duplicate_input', `input ${input.prevout.toString()} is spent twice`);
+      seen.add(key);
+    }
   }
 
   let total = 0n;

@@ -82,6 +82,74 @@ export function parseOps(raw: Uint8Array): ScriptOp[] | null {
   return ops;
 }
 
+/** The bytes are exactly DUP HASH160 <20 bytes> EQUALVERIFY CHECKSIG, a plain P2PKH output script. */
+export function isPayKeyHashBytes(raw: Uint8Array): boolean {
+  return raw.length === 25 && raw[0] === OP.DUP && raw[1] === OP.HASH160 && raw[2] === 20 && raw[23] === OP.EQUALVERIFY && raw[24] === OP.CHECKSIG;
+}
+
+/**
+ * The position after the operation at `i` of `raw`, read as parseOps reads
+ * it (push data skipped), or −1 when its push runs past the end — the script
+ * does not parse. The scans below walk scripts with it without building ops.
+ */
+function skipOp(raw: Uint8Array, i: number): number {
+  const n = raw.length;
+  const code = raw[i++];
+  let size: number;
+  if (code >= 1 && code <= 75) size = code;
+  else if (code === OP.PUSHDATA1) {
+    if (i + 1 > n) return -1;
+    size = raw[i];
+    i += 1;
+  } else if (code === OP.PUSHDATA2) {
+    if (i + 2 > n) return -1;
+    size = raw[i] | (raw[i + 1] << 8);
+    i += 2;
+  } else if (code === OP.PUSHDATA4) {
+    if (i + 4 > n) return -1;
+    size = (raw[i] | (raw[i + 1] << 8) | (raw[i + 2] << 16)) + raw[i + 3] * 0x1000000;
+    i += 4;
+  } else return i;
+  return i + size > n ? -1 : i + size;
+}
+
+/** Script.sigopCount on the bytes: 0 for a script that does not parse. */
+export function countSigops(raw: Uint8Array, accurate: boolean): number {
+  let total = 0;
+  let prev = -1;
+  for (let i = 0; i < raw.length; ) {
+    const code = raw[i];
+    if ((i = skipOp(raw, i)) < 0) return 0;
+    if (code === OP.CHECKSIG || code === OP.CHECKSIGVERIFY) total += 1;
+    else if (code === OP.CHECKMULTISIG || code === OP.CHECKMULTISIGVERIFY) {
+      total += accurate && prev >= OP.OP_1 && prev <= OP.OP_16 ? prev - OP.OP_1 + 1 : 20;
+    }
+    prev = code;
+  }
+  return total;
+}
+
+/**
+ * parseOps(raw) holds an op with code OP.RAW_DATA (a script that does not
+ * parse holds none: it is one raw_data op as a whole, which the reference
+ * re-serializes as its bytes).
+ */
+export function hasRawDataOpcode(raw: Uint8Array): boolean {
+  let found = false;
+  for (let i = 0; i < raw.length; ) {
+    if (raw[i] === OP.RAW_DATA) found = true;
+    if ((i = skipOp(raw, i)) < 0) return false;
+  }
+  return found;
+}
+
+/** parseOps(raw)?.length (null when the script does not parse), without building the list. */
+export function countOps(raw: Uint8Array): number | null {
+  let count = 0;
+  for (let i = 0; i < raw.length; count++) if ((i = skipOp(raw, i)) < 0) return null;
+  return count;
+}
+
 export function serializeOps(ops: readonly ScriptOp[]): Buffer {
   const w = new BufferWriter(64);
   for (const op of ops) {
@@ -173,6 +241,12 @@ export class Script {
     return this.parsed;
   }
 
+  /** ops?.length (null when the bytes do not parse), without building the op list when it is not built yet. */
+  opCount(): number | null {
+    if (this.parsed !== undefined) return this.parsed === null ? null : this.parsed.length;
+    return countOps(this.raw);
+  }
+
   isRawData(): boolean {
     return this.ops === null;
   }
@@ -199,6 +273,8 @@ export class Script {
   }
 
   pattern(): ScriptPattern {
+    // Most outputs are plain P2PKH: no op list is needed to say so.
+    if (this.parsed === undefined && isPayKeyHashBytes(this.raw)) return 'pay_key_hash';
     const ops = this.ops;
     if (ops === null) return 'non_standard';
     return classify(ops);
@@ -229,6 +305,7 @@ export class Script {
 
   /** Count of CHECKSIG-family operations (legacy sigops; `accurate` as for blocks). */
   sigopCount(accurate: boolean): number {
+    if (this.parsed === undefined) return countSigops(this.raw, accurate);
     const ops = this.ops;
     if (!ops) return 0;
     let total = 0;
@@ -245,9 +322,9 @@ export class Script {
 
   /** True when the bytes hold an opcode byte the reference cannot re-serialize (see OP.RAW_DATA). */
   hasUnserializableOpcode(): boolean {
-    const ops = this.ops;
-    if (!ops) return false;
-    return ops.some((op) => op.code === OP.RAW_DATA);
+    if (this.parsed !== undefined) return this.parsed !== null && this.parsed.some((op) => op.code === OP.RAW_DATA);
+    // Every decoded script is asked this; scanning leaves the op list to the callers that need it.
+    return hasRawDataOpcode(this.raw);
   }
 }
 

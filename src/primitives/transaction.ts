@@ -14,6 +14,8 @@ export class OutPoint {
   /** Previous txid, internal byte order. */
   readonly hash: Buffer;
   readonly index: number;
+  private key: Buffer | undefined;
+  private keyText: string | undefined;
 
   constructor(hash: Buffer, index: number) {
     this.hash = hash;
@@ -29,12 +31,26 @@ export class OutPoint {
     return this.index === 0xffffffff && isZeroHash(this.hash);
   }
 
-  /** 36-byte key: hash ‖ index LE (also the attenuation "input point" encoding). */
+  /**
+   * 36-byte key: hash ‖ index LE (also the attenuation "input point"
+   * encoding). Built once: every call returns the same buffer, which callers
+   * must not write into. (Connecting a block asks each input for it several
+   * times: rules, UTXO view, store write.)
+   */
   toKey(): Buffer {
-    const b = Buffer.allocUnsafe(36);
-    this.hash.copy(b, 0);
-    b.writeUInt32LE(this.index, 32);
-    return b;
+    if (!this.key) {
+      const b = Buffer.allocUnsafe(36);
+      this.hash.copy(b, 0);
+      b.writeUInt32LE(this.index, 32);
+      this.key = b;
+    }
+    return this.key;
+  }
+
+  /** toKey() as a latin1 string, for Map and Set keys (also built once). */
+  keyString(): string {
+    if (this.keyText === undefined) this.keyText = this.toKey().toString('latin1');
+    return this.keyText;
   }
 
   static fromKey(key: Uint8Array): OutPoint {

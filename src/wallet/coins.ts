@@ -48,7 +48,7 @@ export function addressKey(address: Address): Buffer {
   return Buffer.concat([Buffer.from([address.version]), address.hash]);
 }
 
-const outpointKey = (op: OutPoint) => op.toKey().toString('latin1');
+const outpointKey = (op: OutPoint) => op.keyString();
 
 /**
  * A read view of the chain and pool taken at one moment: the pool's outputs

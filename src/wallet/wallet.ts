@@ -1097,7 +1097,7 @@ export class Wallet {
       if (opts.message) outputs.push({ address: change ?? Address.fromString(coins[0].address), value: 0n, attachment: Attachment.message(opts.message) });
       const tx = this.assemble(coins, outputs, locktime);
       tx.inputs.forEach((input, i) => {
-        const wanted = sequences.get(input.prevout.toKey().toString('latin1'));
+        const wanted = sequences.get(input.prevout.keyString());
         // createrawtx.cpp: a given sequence replaces one that carries no relative lock.
         if (wanted !== undefined && ((input.sequence & 0x80000000) !== 0 || (input.sequence & 0x000fffff) === 0)) input.sequence = wanted;
         if (opts.putscript) input.script = coins[i].coin.output.script;
@@ -1127,7 +1127,7 @@ export class Wallet {
       const tx = confirmed?.tx ?? pooled?.tx;
       if (!tx) throw walletError('tx_notfound', `transaction[${parts[0]}] does not exist!`);
       if (op.index >= tx.outputs.length) throw walletError('tx_notfound', `output index[${parts[1]}] of transaction[${parts[0]}] is out of range!`);
-      const key = op.toKey().toString('latin1');
+      const key = op.keyString();
       if (parts.length === 3) {
         if (sequences.has(key)) throw walletError('argument_legality', `duplicate utxo: ${item}`);
         if (!/^\d+$/.test(parts[2]) || Number(parts[2]) > 0xffffffff) throw walletError('argument_legality', 'wrong utxo sequence!');

@@ -6,6 +6,10 @@ import { CodecError } from '../../../src/primitives/errors.js';
 import {
   Script,
   parseOps,
+  hasRawDataOpcode,
+  countSigops,
+  countOps,
+  isPayKeyHashBytes,
   encodeScriptNum,
   decodeScriptNum,
   attenuationScript,
@@ -85,6 +89,35 @@ describe('script', () => {
     const txHex = '01000000' + '01' + '11'.repeat(32) + '00000000' + '01' + 'bb' + 'ffffffff' + '01' + '0000000000000000' + '00' + '0100000000000000' + '00000000';
     assert.equal(codeOf(() => Transaction.fromHex(txHex)), 'BAD_ENCODING');
     assert.equal(parseOps(Buffer.from([0x01, 0xbb]))![0].data![0], 0xbb, 'inside a push it is data');
+  });
+
+  test('the byte scans (0xbb, sigops, P2PKH) agree with parsing the script, on 20,000 random scripts', () => {
+    // Biased towards push, signature and raw-data opcodes so every branch of the walks occurs.
+    const pick = [0x01, 0x02, 0x05, 0x14, 0x4b, 0x4c, 0x4d, 0x4e, 0xbb, 0xbb, 0x76, 0xac, 0xad, 0xae, 0xaf, 0x52, 0x60, 0x00];
+    let seed = 12345;
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    let withRawData = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const bytes = Buffer.alloc(Math.floor(rand() * 24));
+      for (let i = 0; i < bytes.length; i++) bytes[i] = rand() < 0.6 ? pick[Math.floor(rand() * pick.length)] : Math.floor(rand() * 256);
+      const ops = parseOps(bytes);
+      const expected = ops !== null && ops.some((op) => op.code === 0xbb);
+      if (expected) withRawData++;
+      assert.equal(hasRawDataOpcode(bytes), expected, bytes.toString('hex'));
+      assert.equal(new Script(bytes).hasUnserializableOpcode(), expected, bytes.toString('hex'));
+      const parsed = new Script(bytes);
+      void parsed.ops; // from here on its methods read the op list
+      for (const accurate of [true, false]) assert.equal(countSigops(bytes, accurate), parsed.sigopCount(accurate), bytes.toString('hex'));
+      assert.equal(new Script(bytes).pattern(), parsed.pattern(), bytes.toString('hex'));
+      assert.equal(new Script(bytes).opCount(), ops === null ? null : ops.length, bytes.toString('hex'));
+      assert.equal(countOps(bytes), ops === null ? null : ops.length, bytes.toString('hex'));
+    }
+    const p2pkh = p2pkhScript(Buffer.alloc(20, 0x88));
+    assert.ok(isPayKeyHashBytes(p2pkh.raw));
+    assert.equal(new Script(p2pkh.raw).pattern(), 'pay_key_hash');
+    assert.equal(new Script(p2pkh.raw).sigopCount(true), 1);
+    assert.ok(!isPayKeyHashBytes(p2pkh.raw.subarray(0, 24)));
+    assert.ok(withRawData > 400, `only ${withRawData} scripts held 0xbb`);
   });
 
   test('patterns as the reference classifies them', () => {
