@@ -384,7 +384,7 @@ async function main(): Promise<void> {
   const w = await buildWorkload();
   console.log(`workload: ${w.setup.length} setup blocks, ${w.raws.length} measured blocks, ${w.txs} txs, ${w.inputs} inputs (built in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
-  const scripts = new PooledScriptVerifier({ workers: WORKERS, batchInputs: process.env.BATCH ? Number(process.env.BATCH) : undefined });
+  const scripts = new PooledScriptVerifier({ workers: WORKERS });
   const pool = new VerifyPool({ workers: WORKERS });
   // Warm-up: worker start-up, JIT, lazy tables.
   await pool.verifyBatch(verifyItems(w, 0, Math.min(4096, w.inputs)));
