@@ -12,15 +12,17 @@ import type { ScriptVerifier, ScriptCheckResult } from './chain.js';
  * small workloads (a mempool tx, a near-empty block) run on the calling
  * thread, where messaging would cost more than the checks.
  *
- * Batches hold DEFAULT_BATCH_INPUTS inputs unless told otherwise: with two
- * batches in flight per worker that is ~8 ms of queued work each — longer
- * than the chain's longest synchronous step (a block's commit), so the
- * workers keep verifying the next blocks while the chain writes — and a
- * 200-input block still spreads over both workers of a two-core machine.
- * (The pool's own default, four batches per worker per call, starves the
- * workers during block connection: bench/connect.ts, docs/storage.md.)
+ * Batches hold DEFAULT_BATCH_INPUTS inputs unless told otherwise: a batch
+ * is ~8 ms of work, two in flight per worker ~16 ms queued — longer than the
+ * chain's longest synchronous step (a block's commit), so the workers keep
+ * verifying the next blocks while the chain writes — and a 200-input block
+ * still spreads over both workers of a two-core machine. 100 measured a
+ * little ahead of 50 (+0.01 of the connect bench's ratio in paired runs:
+ * half the messages). (The pool's own default, four batches per worker per
+ * call, starves the workers during block connection: bench/connect.ts,
+ * docs/storage.md.)
  */
-export const DEFAULT_BATCH_INPUTS = 50;
+export const DEFAULT_BATCH_INPUTS = 100;
 
 export class PooledScriptVerifier implements ScriptVerifier {
   readonly pool: ScriptVerifierPool;
