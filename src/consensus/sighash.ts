@@ -98,45 +98,20 @@ export function signatureHashOfRaw(tx: Transaction, raw: Buffer, index: number, 
   let inputsEnd = head;
   for (let i = 0; i < inputs.length; i++) inputsEnd += inputs[i].size();
   const size = head + inputs.length * 41 - 1 + varintSize(scriptCode.length) + scriptCode.length + (raw.length - inputsEnd) + 4;
-  const out = Buffer.allocUnsafe(size);
-  raw.copy(out, 0, 0, head);
+  const w = new BufferWriter(size);
+  w.bytes(raw.subarray(0, head));
   let from = head;
-  let to = head;
   for (let i = 0; i < inputs.length; i++) {
-    const scriptLength = inputs[i].script.length;
-    raw.copy(out, to, from, from + 36);
-    to += 36;
-    if (i === index) {
-      to = writeVarint(out, to, scriptCode.length);
-      out.set(scriptCode, to);
-      to += scriptCode.length;
-    } else {
-      out[to++] = 0;
-    }
-    from += 36 + varintSize(scriptLength) + scriptLength;
-    raw.copy(out, to, from, from + 4);
-    to += 4;
+    w.bytes(raw.subarray(from, from + 36));
+    if (i === index) w.varBytes(scriptCode);
+    else w.u8(0);
+    from += 36 + varintSize(inputs[i].script.length) + inputs[i].script.length;
+    w.bytes(raw.subarray(from, from + 4));
     from += 4;
   }
-  raw.copy(out, to, inputsEnd);
-  to += raw.length - inputsEnd;
+  w.bytes(raw.subarray(inputsEnd));
+  w.u32le(hashType);
   // The sizes above come from the decoded fields; bytes that disagree with them must not be signed.
-  if (to + 4 !== size) throw new Error(`signature preimage layout mismatch (${to + 4} of ${size} bytes)`);
-  out.writeUInt32LE(hashType >>> 0, to);
-  return sha256d(out);
-}
-
-function writeVarint(out: Buffer, at: number, n: number): number {
-  if (n < 0xfd) {
-    out[at] = n;
-    return at + 1;
-  }
-  if (n <= 0xffff) {
-    out[at] = 0xfd;
-    out.writeUInt16LE(n, at + 1);
-    return at + 3;
-  }
-  out[at] = 0xfe;
-  out.writeUInt32LE(n, at + 1);
-  return at + 5;
+  if (w.length !== size) throw new Error(`signature preimage layout mismatch (${w.length} of ${size} bytes)`);
+  return sha256d(w.finish());
 }

@@ -52,45 +52,26 @@ function isSpecial(op: ScriptOp): boolean {
  */
 export function parseOps(raw: Uint8Array): ScriptOp[] | null {
   const ops: ScriptOp[] = [];
-  let i = 0;
-  const n = raw.length;
-  while (i < n) {
-    const code = raw[i++];
-    let size = -1;
-    if (code >= 1 && code <= 75) size = code;
-    else if (code === OP.PUSHDATA1) {
-      if (i + 1 > n) return null;
-      size = raw[i];
-      i += 1;
-    } else if (code === OP.PUSHDATA2) {
-      if (i + 2 > n) return null;
-      size = raw[i] | (raw[i + 1] << 8);
-      i += 2;
-    } else if (code === OP.PUSHDATA4) {
-      if (i + 4 > n) return null;
-      size = (raw[i] | (raw[i + 1] << 8) | (raw[i + 2] << 16)) + raw[i + 3] * 0x1000000;
-      i += 4;
-    }
-    if (size >= 0) {
-      if (i + size > n) return null;
-      ops.push({ code, data: Buffer.from(raw.subarray(i, i + size)) });
-      i += size;
+  for (let i = 0; i < raw.length; ) {
+    const code = raw[i];
+    const next = skipOp(raw, i);
+    if (next < 0) return null;
+    if (code >= 1 && code <= OP.PUSHDATA4) {
+      // The data follows the opcode and its 0, 1, 2 or 4 length bytes.
+      const start = i + 1 + (code <= 75 ? 0 : code === OP.PUSHDATA1 ? 1 : code === OP.PUSHDATA2 ? 2 : 4);
+      ops.push({ code, data: Buffer.from(raw.subarray(start, next)) });
     } else {
       ops.push({ code, data: null });
     }
+    i = next;
   }
   return ops;
 }
 
-/** The bytes are exactly DUP HASH160 <20 bytes> EQUALVERIFY CHECKSIG, a plain P2PKH output script. */
-export function isPayKeyHashBytes(raw: Uint8Array): boolean {
-  return raw.length === 25 && raw[0] === OP.DUP && raw[1] === OP.HASH160 && raw[2] === 20 && raw[23] === OP.EQUALVERIFY && raw[24] === OP.CHECKSIG;
-}
-
 /**
- * The position after the operation at `i` of `raw`, read as parseOps reads
- * it (push data skipped), or −1 when its push runs past the end — the script
- * does not parse. The scans below walk scripts with it without building ops.
+ * The position after the operation at `i` of `raw` (push data skipped), or
+ * −1 when its push runs past the end: the script does not parse. parseOps
+ * and the byte scans below walk scripts with it.
  */
 function skipOp(raw: Uint8Array, i: number): number {
   const n = raw.length;
@@ -111,6 +92,11 @@ function skipOp(raw: Uint8Array, i: number): number {
     i += 4;
   } else return i;
   return i + size > n ? -1 : i + size;
+}
+
+/** The bytes are exactly DUP HASH160 <20 bytes> EQUALVERIFY CHECKSIG, a plain P2PKH output script. */
+export function isPayKeyHashBytes(raw: Uint8Array): boolean {
+  return raw.length === 25 && raw[0] === OP.DUP && raw[1] === OP.HASH160 && raw[2] === 20 && raw[23] === OP.EQUALVERIFY && raw[24] === OP.CHECKSIG;
 }
 
 /** Script.sigopCount on the bytes: 0 for a script that does not parse. */

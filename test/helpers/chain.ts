@@ -1,4 +1,4 @@
-import assert from 'node:assert/strict';
+import { thrownCode } from './errors.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,11 +157,5 @@ export { p2pkhScript };
 
 /** The VerifyError code `fn` throws (fails the test when it throws anything else or nothing). */
 export function verifyErrorCode(fn: () => void): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof VerifyError, `expected a VerifyError, got ${String(err)}`);
-    return err.code;
-  }
-  assert.fail('expected a rule failure');
+  return thrownCode(fn, VerifyError);
 }

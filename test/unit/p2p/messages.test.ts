@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CodecError } from '../../../src/primitives/errors.js';
+import { thrownCode } from '../../helpers/errors.js';
 import { BlockHeader } from '../../../src/primitives/header.js';
 import { Transaction } from '../../../src/primitives/transaction.js';
 import { mainnet } from '../../../src/networks/index.js';
@@ -25,15 +26,7 @@ const hash = (byte: number): Buffer => Buffer.alloc(32, byte);
 const genesis = mainnet.genesis;
 const genesisTx = genesis.txs[0];
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof CodecError, `expected a CodecError, got ${String(err)}`);
-    return err.code;
-  }
-  assert.fail('expected a CodecError');
-}
+const codeOf = (fn: () => unknown): string => thrownCode(fn, CodecError);
 
 /** encode → decode → encode gives the same bytes; returns the decoded message. */
 function roundTrip<M extends P2PMessage>(message: M, peerVersion = OUR_PROTOCOL_VERSION): M {
