@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { getBackend, getSecp256k1, type BackendName } from '../../crypto/secp256k1/index.js';
 import type { Secp256k1Backend } from '../../crypto/secp256k1/types.js';
-import type { VerifyResult } from './errors.js';
+import { VERIFY_OK, type VerifyResult } from './errors.js';
 import { verifyTransactionsSync, type TransactionJob } from './verify.js';
 import { fromWire, packBatch, type BatchResponse, type WorkerInit } from './wire.js';
 
@@ -216,9 +216,16 @@ export class ScriptVerifierPool {
     if ('error' in response) {
       this.failCall(call, new ScriptPoolError(`script worker failed a batch: ${response.error}`));
     } else if (!call.settled) {
-      batch.jobIndexes.forEach((jobIndex, k) => {
-        call.results[jobIndex] = response.results[k].map(fromWire);
-      });
+      if ('ok' in response) {
+        // Every input passed (and each job has a verdict per previous script): rebuild them here.
+        batch.jobIndexes.forEach((jobIndex, k) => {
+          call.results[jobIndex] = new Array<VerifyResult>(batch.jobs[k].prevScripts.length).fill(VERIFY_OK);
+        });
+      } else {
+        batch.jobIndexes.forEach((jobIndex, k) => {
+          call.results[jobIndex] = response.results[k].map(fromWire);
+        });
+      }
       if (--call.batchesLeft === 0) {
         call.settled = true;
         call.resolve(call.results);

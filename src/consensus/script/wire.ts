@@ -3,10 +3,18 @@ import { isScriptErrorCode, scriptError, VERIFY_OK, type ScriptErrorCode, type V
 import type { TransactionJob } from './verify.js';
 
 /**
- * Messages between the script pool and its workers. A batch's bytes (raw
- * transactions and previous output scripts) are packed into one ArrayBuffer
- * that is transferred, not copied: structured-cloning a Buffer view would
- * copy its whole backing store (a block buffer, or Node's 8 KiB pool slab).
+ * Messages between the script pool and its workers. A batch travels as one
+ * ArrayBuffer, transferred, not copied (structured-cloning a Buffer view
+ * would copy its whole backing store: a block buffer, or Node's 8 KiB pool
+ * slab), and holding no JS objects, which structured cloning would walk one
+ * by one on both threads. Its layout, little-endian 32-bit words first:
+ *
+ *   jobs ‖ per job: flags, tx length, input count, that many previous-script
+ *   lengths (−1 = missing) ‖ the bytes: per job its raw tx, then its previous
+ *   output scripts, in order.
+ *
+ * The reply to a batch in which every input passed is `{ batchId, ok: true }`;
+ * otherwise it carries every verdict.
  */
 
 export interface WorkerInit {
@@ -14,62 +22,102 @@ export interface WorkerInit {
   backend?: BackendName;
 }
 
-export interface WireJob {
-  /** [offset, length] of the raw transaction in the batch buffer. */
-  tx: [number, number];
-  /** Flattened [offset, length] pairs of the previous output scripts; offset −1 = missing. */
-  prev: number[];
-  flags: number;
-}
-
 export interface BatchRequest {
   batchId: number;
   buffer: ArrayBuffer;
-  jobs: WireJob[];
 }
 
 /** null = verified; [code, message] = failed. */
 export type WireVerdict = null | [ScriptErrorCode, string];
 
-export type BatchResponse = { batchId: number; results: WireVerdict[][] } | { batchId: number; error: string };
+export type BatchResponse = { batchId: number; ok: true } | { batchId: number; results: WireVerdict[][] } | { batchId: number; error: string };
 
 /** Pack jobs into one transferable buffer. */
 export function packBatch(batchId: number, jobs: readonly TransactionJob[]): BatchRequest {
-  let total = 0;
+  let words = 1;
+  let bytes = 0;
   for (const job of jobs) {
-    total += job.txRaw.length;
-    for (let i = 0; i < job.prevScripts.length; i++) total += job.prevScripts[i]?.length ?? 0;
+    words += 3 + job.prevScripts.length;
+    bytes += job.txRaw.length;
+    for (let i = 0; i < job.prevScripts.length; i++) bytes += job.prevScripts[i]?.length ?? 0;
   }
-  const buffer = new ArrayBuffer(total);
-  const bytes = new Uint8Array(buffer);
-  let offset = 0;
-  const put = (data: Uint8Array): [number, number] => {
-    bytes.set(data, offset);
-    const span: [number, number] = [offset, data.length];
-    offset += data.length;
-    return span;
+  const buffer = new ArrayBuffer(words * 4 + bytes);
+  const head = new DataView(buffer);
+  const body = new Uint8Array(buffer);
+  let w = 0;
+  let at = words * 4;
+  const word = (v: number) => {
+    head.setInt32(w, v, true);
+    w += 4;
   };
-  const wireJobs = jobs.map((job) => {
-    const tx = put(job.txRaw);
-    const prev: number[] = [];
+  word(jobs.length);
+  for (const job of jobs) {
+    word(job.flags);
+    word(job.txRaw.length);
+    word(job.prevScripts.length);
+    body.set(job.txRaw, at);
+    at += job.txRaw.length;
     for (let i = 0; i < job.prevScripts.length; i++) {
-      const s = job.prevScripts[i];
-      if (s instanceof Uint8Array) prev.push(...put(s));
-      else prev.push(-1, 0);
+      const script = job.prevScripts[i];
+      if (script instanceof Uint8Array) {
+        word(script.length);
+        body.set(script, at);
+        at += script.length;
+      } else {
+        word(-1);
+      }
     }
-    return { tx, prev, flags: job.flags };
-  });
-  return { batchId, buffer, jobs: wireJobs };
+  }
+  return { batchId, buffer };
 }
 
-/** The jobs of a batch as views into its buffer (worker side). */
+/** The jobs of a batch as views into its buffer (worker side). Throws on a buffer that does not hold what its words say. */
 export function unpackBatch(request: BatchRequest): TransactionJob[] {
-  const view = (offset: number, length: number) => Buffer.from(request.buffer, offset, length);
-  return request.jobs.map((job) => {
-    const prevScripts: (Buffer | null)[] = [];
-    for (let i = 0; i < job.prev.length; i += 2) prevScripts.push(job.prev[i] < 0 ? null : view(job.prev[i], job.prev[i + 1]));
-    return { txRaw: view(job.tx[0], job.tx[1]), prevScripts, flags: job.flags };
+  const buffer = request.buffer;
+  const head = new DataView(buffer);
+  const size = buffer.byteLength;
+  let w = 0;
+  const word = (): number => {
+    if (w + 4 > size) throw new RangeError('script batch: truncated layout');
+    const v = head.getInt32(w, true);
+    w += 4;
+    return v;
+  };
+  const count = word();
+  const layout: { flags: number; txLength: number; prev: number[] }[] = [];
+  for (let j = 0; j < count; j++) {
+    const flags = word();
+    const txLength = word();
+    const inputs = word();
+    if (txLength < 0 || inputs < 0) throw new RangeError('script batch: negative length');
+    const prev: number[] = new Array(inputs);
+    for (let i = 0; i < inputs; i++) prev[i] = word();
+    layout.push({ flags, txLength, prev });
+  }
+  let at = w;
+  const view = (length: number): Buffer => {
+    if (at + length > size) throw new RangeError('script batch: truncated bytes');
+    const b = Buffer.from(buffer, at, length);
+    at += length;
+    return b;
+  };
+  return layout.map(({ flags, txLength, prev }) => {
+    const txRaw = view(txLength);
+    const prevScripts: (Buffer | null)[] = new Array(prev.length);
+    for (let i = 0; i < prev.length; i++) prevScripts[i] = prev[i] < 0 ? null : view(prev[i]);
+    return { txRaw, prevScripts, flags };
   });
+}
+
+/** The reply to a verified batch (worker side): the short form when every input of every job passed. */
+export function batchResponse(batchId: number, jobs: readonly TransactionJob[], results: readonly VerifyResult[][]): BatchResponse {
+  let allOk = true;
+  for (let k = 0; k < results.length && allOk; k++) {
+    const perInput = results[k];
+    if (perInput.length !== jobs[k].prevScripts.length) allOk = false;
+    for (let i = 0; i < perInput.length && allOk; i++) if (!perInput[i].ok) allOk = false;
+  }
+  return allOk ? { batchId, ok: true } : { batchId, results: results.map((r) => r.map(toWire)) };
 }
 
 export function toWire(result: VerifyResult): WireVerdict {

@@ -1,7 +1,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { getBackend, getSecp256k1 } from '../../crypto/secp256k1/index.js';
 import { verifyTransactionJob } from './verify.js';
-import { toWire, unpackBatch, type BatchRequest, type BatchResponse, type WorkerInit } from './wire.js';
+import { batchResponse, unpackBatch, type BatchRequest, type BatchResponse, type WorkerInit } from './wire.js';
 
 /**
  * Script-verification worker (one per pool thread; see pool.ts). Each
@@ -15,8 +15,8 @@ if (!isMainThread && parentPort) {
   port.on('message', (request: BatchRequest) => {
     let response: BatchResponse;
     try {
-      const results = unpackBatch(request).map((job) => verifyTransactionJob(job, backend).map(toWire));
-      response = { batchId: request.batchId, results };
+      const jobs = unpackBatch(request);
+      response = batchResponse(request.batchId, jobs, jobs.map((job) => verifyTransactionJob(job, backend)));
     } catch (e) {
       // Verification itself never throws; this guards malformed messages.
       response = { batchId: request.batchId, error: e instanceof Error ? e.message : String(e) };

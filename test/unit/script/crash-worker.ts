@@ -1,7 +1,7 @@
 import { isMainThread, parentPort } from 'node:worker_threads';
 import { getBackend } from '../../../src/crypto/secp256k1/index.js';
 import { verifyTransactionJob } from '../../../src/consensus/script/verify.js';
-import { toWire, unpackBatch, type BatchRequest, type BatchResponse } from '../../../src/consensus/script/wire.js';
+import { batchResponse, unpackBatch, type BatchRequest } from '../../../src/consensus/script/wire.js';
 
 /**
  * Test worker for pool.test.ts: the script worker's message loop, except
@@ -15,8 +15,8 @@ if (!isMainThread && parentPort) {
   const port = parentPort;
   const backend = getBackend('noble');
   port.on('message', (request: BatchRequest) => {
-    if (request.jobs.some((job) => (job.flags & POISON_FLAG) !== 0)) process.exit(7);
-    const response: BatchResponse = { batchId: request.batchId, results: unpackBatch(request).map((job) => verifyTransactionJob(job, backend).map(toWire)) };
-    port.postMessage(response);
+    const jobs = unpackBatch(request);
+    if (jobs.some((job) => (job.flags & POISON_FLAG) !== 0)) process.exit(7);
+    port.postMessage(batchResponse(request.batchId, jobs, jobs.map((job) => verifyTransactionJob(job, backend))));
   });
 }

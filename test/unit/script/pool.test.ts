@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { ScriptVerifierPool, ScriptPoolError } from '../../../src/consensus/script/pool.js';
 import { verifyTransactionsSync, type TransactionJob } from '../../../src/consensus/script/verify.js';
 import { MVS_CONSENSUS_FLAGS } from '../../../src/consensus/script/flags.js';
-import { packBatch, unpackBatch } from '../../../src/consensus/script/wire.js';
+import { packBatch, unpackBatch, batchResponse } from '../../../src/consensus/script/wire.js';
+import { VERIFY_OK, scriptError } from '../../../src/consensus/script/errors.js';
 import { getBackend } from '../../../src/crypto/secp256k1/index.js';
 import { p2pkhScript } from '../../../src/primitives/script.js';
 import { script, testKey, spendingTx, sign, setScriptSig } from './fixtures.js';
@@ -39,10 +40,12 @@ function makeJobs(count: number): TransactionJob[] {
 const JOBS = makeJobs(24);
 const EXPECTED = verifyTransactionsSync(JOBS, noble);
 
-test('batch packing: one transferable buffer, views restored exactly', () => {
+test('batch packing: one transferable buffer of words and bytes, no objects; views restored exactly', () => {
   const request = packBatch(7, JOBS.slice(0, 3));
+  assert.deepEqual(Object.keys(request).sort(), ['batchId', 'buffer']);
   const total = JOBS.slice(0, 3).reduce((n, j) => n + j.txRaw.length + j.prevScripts.reduce((m, s) => m + (s?.length ?? 0), 0), 0);
-  assert.equal(request.buffer.byteLength, total);
+  const words = 1 + JOBS.slice(0, 3).reduce((n, j) => n + 3 + j.prevScripts.length, 0);
+  assert.equal(request.buffer.byteLength, words * 4 + total);
   const back = unpackBatch(request);
   back.forEach((job, i) => {
     assert.deepEqual(Buffer.from(job.txRaw), Buffer.from(JOBS[i].txRaw));
@@ -50,6 +53,33 @@ test('batch packing: one transferable buffer, views restored exactly', () => {
     assert.deepEqual(job.prevScripts.map(hexOf), JOBS[i].prevScripts.map(hexOf));
     assert.equal(job.flags, JOBS[i].flags);
   });
+});
+
+test('batch packing: a missing previous script survives; a truncated or lying buffer throws instead of reading past its end', () => {
+  const job = { ...JOBS[0], prevScripts: [null, ...JOBS[0].prevScripts.slice(1)] };
+  const back = unpackBatch(packBatch(1, [job]));
+  assert.equal(back[0].prevScripts[0], null);
+  const whole = packBatch(2, JOBS.slice(0, 2)).buffer;
+  for (const cut of [0, 3, 8, whole.byteLength - 1]) assert.throws(() => unpackBatch({ batchId: 2, buffer: whole.slice(0, cut) }), RangeError, `cut at ${cut}`);
+  const lying = packBatch(3, JOBS.slice(0, 1)).buffer;
+  new DataView(lying).setInt32(8, 1 << 30, true); // tx length far past the end
+  assert.throws(() => unpackBatch({ batchId: 3, buffer: lying }), RangeError);
+});
+
+test('batch replies: the short form only when every input passed with one verdict per previous script', () => {
+  const jobs = JOBS.slice(0, 4);
+  const ok = jobs.map((j) => j.prevScripts.map(() => VERIFY_OK));
+  assert.deepEqual(batchResponse(5, jobs, ok), { batchId: 5, ok: true });
+  const failed = ok.map((r) => r.slice());
+  failed[2][0] = scriptError('EQUALVERIFY');
+  const long = batchResponse(5, jobs, failed);
+  assert.ok('results' in long);
+  assert.deepEqual(long.results[2][0], ['EQUALVERIFY', failed[2][0].ok ? '' : failed[2][0].message]);
+  assert.equal(long.results[1][0], null);
+  // A job whose verdict count differs from its previous scripts (bytes that decode to fewer inputs) is sent in full.
+  const short = ok.map((r) => r.slice());
+  short[1] = short[1].slice(1);
+  assert.ok('results' in batchResponse(5, jobs, short));
 });
 
 test('pool results equal the in-thread results, in job and input order, across many batches', async () => {
