@@ -156,11 +156,10 @@ async function validateDirectly(w: Workload, scripts: PooledScriptVerifier, txs:
   const start = performance.now();
   for (const tx of txs) {
     checkTransaction(tx, { network, tipHeight: tip.height });
-    const lookup = (outKey: Buffer) => {
-      const op = OutPoint.fromKey(outKey);
+    const lookup = (op: OutPoint) => {
       const parent = earlier.get(op.hash.toString('latin1'));
       if (parent) return { coin: new Coin(parent.outputs[op.index], tip.height + 1, false), own: true };
-      const coin = chain.store.getCoin(outKey);
+      const coin = chain.store.getCoin(op.toKey());
       return coin ? { coin, own: false } : null;
     };
     const result = connectTxInputs(tx, lookup, {

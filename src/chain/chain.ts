@@ -2,7 +2,7 @@ import type { Network } from '../networks/index.js';
 import { Block } from '../primitives/block.js';
 import { BlockHeader, BLOCK_VERSION } from '../primitives/header.js';
 import { hashToHex } from '../primitives/hex.js';
-import { OutPoint, type Transaction } from '../primitives/transaction.js';
+import { OutPoint, outpointKeyText, type Transaction } from '../primitives/transaction.js';
 import type { EventBus } from '../bus/index.js';
 import { VerifyError } from '../consensus/errors.js';
 import { checkBlockBody, checkHeaderContext, connectBlockInputs, type ScriptJob } from '../consensus/block.js';
@@ -159,8 +159,8 @@ class OverlayView implements CoinView {
   private readonly overlay = new Map<string, { coin: Coin | null; height: number }>();
   constructor(private readonly base: CoinView) {}
 
-  getCoin(key: Buffer): Coin | null {
-    const e = this.overlay.get(key.toString('latin1'));
+  getCoin(key: Buffer, keyText?: string): Coin | null {
+    const e = this.overlay.get(keyText ?? key.toString('latin1'));
     return e ? e.coin : this.base.getCoin(key);
   }
 
@@ -175,11 +175,10 @@ class OverlayView implements CoinView {
       this.overlay.set(k, { coin, height });
       keys.push(k);
     };
-    const put = (key: Buffer, coin: Coin | null) => putKey(key.toString('latin1'), coin);
     for (const tx of block.txs) {
       const cb = tx.isCoinbase();
-      const txid = tx.hash();
-      tx.outputs.forEach((o, i) => put(new OutPoint(txid, i).toKey(), new Coin(o, height, cb)));
+      const txidKey = tx.hashKey();
+      tx.outputs.forEach((o, i) => putKey(outpointKeyText(txidKey, i), new Coin(o, height, cb)));
     }
     for (const tx of block.txs) if (!tx.isCoinbase()) for (const inp of tx.inputs) putKey(inp.prevout.keyString(), null);
     void spent;
@@ -616,7 +615,7 @@ export class Chain {
     const afterCommit = async (p: Flight, assets: readonly string[]): Promise<void> => {
       this.unstored.delete(p.rec.hash.toString('latin1'));
       for (const tx of p.block.txs) {
-        const k = tx.hash().toString('latin1');
+        const k = tx.hashKey();
         if (pendingTx.get(k)?.height === p.rec.height) pendingTx.delete(k);
       }
       for (const a of assets) pendingAssets.delete(a);
@@ -714,7 +713,7 @@ export class Chain {
             rec.txCount = block.txs.length;
             const p = this.startConnect(block, rec, parent, view, parent.height, pendingTx);
             const written = view.connect(block, rec.height, p.spent);
-            for (const tx of block.txs) pendingTx.set(tx.hash().toString('latin1'), { height: rec.height, outputs: tx.outputs.length });
+            for (const tx of block.txs) pendingTx.set(tx.hashKey(), { height: rec.height, outputs: tx.outputs.length });
             inFlight.push({ ...p, entry, headerStored: stored !== null, pow, written });
             anyHeaderStored ||= stored !== null;
             parent = rec;
@@ -1113,7 +1112,7 @@ export class Chain {
       height: rec.height,
       medianTimePast: this.medianTimePast(parent, lookup),
       timestampAt: (h) => lookup(h)?.timestamp ?? null,
-      isSpentDuplicate: (txid) => this.isSpentDuplicate(txid, view, forkHeight, pendingTx),
+      isSpentDuplicate: (tx) => this.isSpentDuplicate(tx, view, forkHeight, pendingTx),
       outputExisted: (op) => this.outputExisted(op, pendingTx),
     });
     if (block.header.version === BLOCK_VERSION.POS) this.checkStake(block, rec, parent, view, this.medianTimePast(parent, lookup));
@@ -1243,15 +1242,16 @@ export class Chain {
    * blocks validated but not committed yet (the pipeline), which the tx index
    * will have.
    */
-  private isSpentDuplicate(txid: Buffer, view: CoinView, forkHeight: number, pendingTx?: ReadonlyMap<string, { height: number; outputs: number }>): boolean {
-    const loc = pendingTx?.get(txid.toString('latin1')) ?? this.store.getTxLocation(txid);
+  private isSpentDuplicate(tx: Transaction, view: CoinView, forkHeight: number, pendingTx?: ReadonlyMap<string, { height: number; outputs: number }>): boolean {
+    const txid = tx.hash();
+    const loc = pendingTx?.get(tx.hashKey()) ?? this.store.getTxLocation(txid);
     if (!loc || loc.height > forkHeight) return false;
     for (let i = 0; i < loc.outputs; i++) if (view.getCoin(new OutPoint(txid, i).toKey())) return false;
     return true;
   }
 
   private outputExisted(op: OutPoint, pendingTx?: ReadonlyMap<string, { height: number; outputs: number }>): boolean {
-    const loc = pendingTx?.get(op.hash.toString('latin1')) ?? this.store.getTxLocation(op.hash);
+    const loc = pendingTx?.get(op.hashKey()) ?? this.store.getTxLocation(op.hash);
     return loc !== null && loc !== undefined && op.index < loc.outputs;
   }
 

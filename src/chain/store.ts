@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { Network } from '../networks/index.js';
 import { Block } from '../primitives/block.js';
 import { HEADER_SIZE } from '../primitives/header.js';
-import { Transaction, OutPoint, type TxOutput } from '../primitives/transaction.js';
+import { Transaction, OutPoint, outpointKeyText, type TxOutput } from '../primitives/transaction.js';
 import { isPayKeyHashBytes, type Script } from '../primitives/script.js';
 import { OP } from '../primitives/opcodes.js';
 import { scriptAddress } from '../primitives/address.js';
@@ -60,6 +60,8 @@ export interface StoreOptions {
 export interface SpentCoin {
   key: Buffer;
   coin: Coin;
+  /** `key` as a latin1 string, when the caller already has it (OutPoint.keyString()). */
+  keyText?: string;
 }
 
 /**
@@ -408,11 +410,11 @@ export class ChainStore implements CoinView {
     // Outputs spent inside the block never enter the coin table. They are found through the
     // block's own txids, so an ordinary block builds no key strings for its outputs.
     const ownTxids = new Set<string>();
-    for (const tx of txs) ownTxids.add(tx.hash().toString('latin1'));
+    for (const tx of txs) ownTxids.add(tx.hashKey());
     const spentHere = new Set<string>();
     for (const tx of txs) {
       if (tx.isCoinbase()) continue;
-      for (const i of tx.inputs) if (ownTxids.has(i.prevout.hash.toString('latin1'))) spentHere.add(i.prevout.keyString());
+      for (const i of tx.inputs) if (ownTxids.has(i.prevout.hashKey())) spentHere.add(i.prevout.keyString());
     }
     const created = new Map<string, TxOutput>();
 
@@ -446,7 +448,7 @@ export class ChainStore implements CoinView {
           w.view.setBigUint64(v, out.value, true);
         }
         if (spentHere.size > 0) {
-          const skey = outpointKey(txid, i).toString('latin1');
+          const skey = outpointKeyText(tx.hashKey(), i);
           if (spentHere.has(skey)) {
             created.set(skey, out); // created and spent in this block
             return;
@@ -472,7 +474,7 @@ export class ChainStore implements CoinView {
       });
     });
     // Spends: remove pre-existing coins and record them in the address history.
-    const byKey = new Map(spent.map((s) => [s.key.toString('latin1'), s.coin] as const));
+    const byKey = new Map(spent.map((s) => [s.keyText ?? s.key.toString('latin1'), s.coin] as const));
     for (const tx of txs) {
       if (tx.isCoinbase()) continue;
       const txid = tx.hash();
@@ -757,13 +759,6 @@ export class StoreWrite {
 }
 
 const TABLE_INDEX = Object.fromEntries(TABLES.map((t, i) => [t, i])) as Record<TableName, number>;
-
-function outpointKey(txid: Buffer, index: number): Buffer {
-  const b = Buffer.allocUnsafe(36);
-  txid.copy(b, 0);
-  b.writeUInt32LE(index, 32);
-  return b;
-}
 
 /**
  * Write the 21-byte address-table key (version ‖ hash160) of an output

@@ -203,10 +203,10 @@ export interface ConnectContext {
   timestampAt: TimestampLookup;
   /**
    * BIP30-like rule (inverted, mvs-consensus §4.5): true when a transaction
-   * with this txid is in the main chain at or below the fork point and all its
-   * outputs are spent.
+   * with this transaction's txid is in the main chain at or below the fork
+   * point and all its outputs are spent.
    */
-  isSpentDuplicate: (txid: Buffer) => boolean;
+  isSpentDuplicate: (tx: Transaction) => boolean;
   /** Distinguishes "spent" from "never existed" for a missing input (error codes only). */
   outputExisted?: (outpoint: OutPoint) => boolean;
 }
@@ -221,7 +221,7 @@ export interface ScriptJob {
 export interface ConnectResult {
   fees: bigint;
   /** Coins this block spends that existed before it (the undo data), in input order. */
-  spent: { key: Buffer; coin: Coin }[];
+  spent: SpentOutput[];
   /** Script checks still to run (batched to the verification pool by the caller). */
   scriptJobs: ScriptJob[];
   p2shSigops: number;
@@ -283,7 +283,7 @@ export function connectBlockInputs(block: Block, view: CoinView, ctx: ConnectCon
   const lead = leadingGroupSize(block, network);
 
   for (let i = 0; i < txs.length; i++) {
-    if (ctx.isSpentDuplicate(txs[i].hash())) {
+    if (ctx.isSpentDuplicate(txs[i])) {
       throw new VerifyError('duplicate_or_spent', `tx ${txs[i].txid()} duplicates a fully spent transaction`, 100, { txIndex: i });
     }
   }
@@ -312,18 +312,18 @@ export function connectBlockInputs(block: Block, view: CoinView, ctx: ConnectCon
 
   // This block's own outputs, found by txid (§4.6: spends in any order); a Coin is only built when one is spent.
   const txIndexById = new Map<string, number>();
-  for (let i = 0; i < txs.length; i++) txIndexById.set(txs[i].hash().toString('latin1'), i);
-  const lookup = (key: Buffer): { coin: Coin; own: boolean } | null => {
-    const t = txIndexById.get(key.toString('latin1', 0, 32));
+  for (let i = 0; i < txs.length; i++) txIndexById.set(txs[i].hashKey(), i);
+  const lookup = (prevout: OutPoint): { coin: Coin; own: boolean } | null => {
+    const t = txIndexById.get(prevout.hashKey());
     if (t !== undefined) {
-      const out = txs[t].outputs[key.readUInt32LE(32)];
+      const out = txs[t].outputs[prevout.index];
       if (out) return { coin: new Coin(out, height, txs[t].isCoinbase()), own: true };
     }
-    const coin = view.getCoin(key);
+    const coin = view.getCoin(prevout.toKey(), prevout.keyString());
     return coin ? { coin, own: false } : null;
   };
   const spentHere = new Set<string>();
-  const spent: { key: Buffer; coin: Coin }[] = [];
+  const spent: SpentOutput[] = [];
   const scriptJobs: ScriptJob[] = [];
   let fees = 0n;
   let p2shSigops = 0;
@@ -364,6 +364,13 @@ export function connectBlockInputs(block: Block, view: CoinView, ctx: ConnectCon
   return { fees, spent, scriptJobs, p2shSigops };
 }
 
+/** A coin an input spends, by its outpoint key (and that key as a latin1 string, when built). */
+export interface SpentOutput {
+  key: Buffer;
+  coin: Coin;
+  keyText?: string;
+}
+
 export interface TxInputContext {
   network: Network;
   /** Height of the block the transaction goes into (mempool: tip + 1). */
@@ -387,7 +394,7 @@ export interface TxInputContext {
 export interface TxInputResult {
   fee: bigint;
   /** Coins spent that existed before (not created by the same block). */
-  spent: { key: Buffer; coin: Coin }[];
+  spent: SpentOutput[];
   scriptJobs: ScriptJob[];
   p2shSigops: number;
 }
@@ -401,13 +408,13 @@ export interface TxInputResult {
  */
 export function connectTxInputs(
   tx: Transaction,
-  lookup: (key: Buffer) => { coin: Coin; own: boolean } | null,
+  lookup: (prevout: OutPoint) => { coin: Coin; own: boolean } | null,
   ctx: TxInputContext,
 ): TxInputResult {
   const { network, height } = ctx;
   const t = ctx.txIndex ?? 0;
   const spentHere = ctx.spentHere ?? new Set<string>();
-  const spent: { key: Buffer; coin: Coin }[] = [];
+  const spent: SpentOutput[] = [];
   const scriptJobs: ScriptJob[] = [];
   let p2shSigops = 0;
   let valueIn = 0n;
@@ -419,13 +426,13 @@ export function connectTxInputs(
     const where = { txIndex: t, inputIndex: n };
     if (spentHere.has(skey)) throw new VerifyError('double_spend', `${input.prevout} spent twice`, 100, where);
     spentHere.add(skey);
-    const found = lookup(key);
+    const found = lookup(input.prevout);
     if (!found) {
       const existed = ctx.outputExisted?.(input.prevout) ?? false;
       throw new VerifyError(existed ? 'double_spend' : 'input_not_found', `${input.prevout} is ${existed ? 'already spent' : 'unknown'}`, 100, where);
     }
     const { coin, own } = found;
-    if (!own) spent.push({ key, coin });
+    if (!own) spent.push({ key, coin, keyText: skey });
     if (coin.value > MAX_MONEY) throw new VerifyError('output_value_overflow', 'previous output value above max_money', 100, where);
     if (coin.coinbase && ctx.maturityHeight - coin.height < network.coinbaseMaturity) {
       throw new VerifyError('coinbase_maturity', `spends a coinbase from height ${coin.height} before maturity (${network.coinbaseMaturity})`, 100, where);

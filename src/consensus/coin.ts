@@ -61,6 +61,10 @@ export class Coin {
 
 /** Read access to unspent outputs (the UTXO set, possibly with an overlay). */
 export interface CoinView {
-  /** The unspent coin at `outpointKey` (36 bytes: txid ‖ index LE), or null if absent or spent. */
-  getCoin(outpointKey: Buffer): Coin | null;
+  /**
+   * The unspent coin at `outpointKey` (36 bytes: txid ‖ index LE), or null if
+   * absent or spent. `keyText`, when the caller has it, is the same key as a
+   * latin1 string (OutPoint.keyString()): views keyed by strings use it.
+   */
+  getCoin(outpointKey: Buffer, keyText?: string): Coin | null;
 }

@@ -2,13 +2,15 @@ import * as nodeCrypto from 'node:crypto';
 import { keccak_256, keccak_512 } from '@noble/hashes/sha3.js';
 import { ripemd160 as nobleRipemd160 } from '@noble/hashes/legacy.js';
 import { sha256Short, sha256dShort, sha256Of32 } from './sha256-short.js';
+import { ripemd160Short, MAX_RIPEMD_SHORT } from './ripemd160-short.js';
 
 /**
  * Hash functions. SHA-256 of one block (≤ 55 bytes, and every second round of
  * a double hash) runs in the allocation-free JS kernel of sha256-short.ts,
  * which beats a call into OpenSSL there (0.8 against 1.4 µs); longer inputs go
  * through OpenSSL (`crypto.hash` where available: 1.5–2x @noble/hashes on
- * small inputs and SHA-NI on bulk, perf.md §3).
+ * small inputs and SHA-NI on bulk, perf.md §3). RIPEMD-160 of one block (the
+ * 32-byte digest inside every HASH160) likewise runs in ripemd160-short.ts.
  * Keccak here is the general-purpose one (original Keccak padding 0x01, as
  * Ethereum and the reference's libdevcore use); the Ethash hot path has its own
  * allocation-free kernel in consensus/ethash.
@@ -41,6 +43,7 @@ export function sha1(data: Uint8Array): Buffer {
 
 let opensslRipemd = true;
 export function ripemd160(data: Uint8Array): Buffer {
+  if (data.length <= MAX_RIPEMD_SHORT) return ripemd160Short(data);
   if (opensslRipemd) {
     try {
       return oneShot ? oneShot('ripemd160', data, 'buffer') : nodeCrypto.createHash('ripemd160').update(data).digest();

@@ -259,8 +259,8 @@ export class Mempool {
     }
 
     const parents = new Set<string>();
-    const lookup = (outKey: Buffer): { coin: Coin; own: boolean } | null => {
-      const op = OutPoint.fromKey(outKey);
+    const lookup = (op: OutPoint): { coin: Coin; own: boolean } | null => {
+      const outKey = op.toKey();
       const parent = this.entries.get(key(op.hash));
       if (parent) {
         const o = parent.tx.outputs[op.index];

@@ -10,12 +10,24 @@ import { sha256d } from '../crypto/hash.js';
 const MIN_INPUT_SIZE = 32 + 4 + 1 + 4;
 const MIN_OUTPUT_SIZE = 8 + 1 + 8;
 
+/** The latin1 form of a little-endian u32 output index, for indexes below 256 (nearly all). */
+const INDEX_TEXT: string[] = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i, 0, 0, 0));
+
+/**
+ * OutPoint.keyString() of (txid, index), from the txid's latin1 string
+ * (Transaction.hashKey()) — without building the 36-byte key.
+ */
+export function outpointKeyText(txidKey: string, index: number): string {
+  return txidKey + (index < 256 ? INDEX_TEXT[index] : String.fromCharCode(index & 0xff, (index >>> 8) & 0xff, (index >>> 16) & 0xff, index >>> 24));
+}
+
 export class OutPoint {
   /** Previous txid, internal byte order. */
   readonly hash: Buffer;
   readonly index: number;
   private key: Buffer | undefined;
   private keyText: string | undefined;
+  private hashText: string | undefined;
 
   constructor(hash: Buffer, index: number) {
     this.hash = hash;
@@ -51,6 +63,12 @@ export class OutPoint {
   keyString(): string {
     if (this.keyText === undefined) this.keyText = this.toKey().toString('latin1');
     return this.keyText;
+  }
+
+  /** The previous txid as a latin1 string (Map keys by txid; built once). */
+  hashKey(): string {
+    if (this.hashText === undefined) this.hashText = this.hash.toString('latin1');
+    return this.hashText;
   }
 
   static fromKey(key: Uint8Array): OutPoint {
@@ -141,6 +159,7 @@ export class TxOutput {
 export class Transaction {
   private cachedRaw: Buffer | null = null;
   private cachedHash: Buffer | null = null;
+  private cachedHashKey: string | null = null;
 
   constructor(
     public version: number,
@@ -230,6 +249,12 @@ export class Transaction {
     return this.cachedHash;
   }
 
+  /** hash() as a latin1 string, for Map and Set keys by txid (cached with the hash). */
+  hashKey(): string {
+    if (this.cachedHashKey === null) this.cachedHashKey = this.hash().toString('latin1');
+    return this.cachedHashKey;
+  }
+
   /** txid in display order, as mvsd prints it. */
   txid(): string {
     return hashToHex(this.hash());
@@ -239,6 +264,7 @@ export class Transaction {
   invalidate(): void {
     this.cachedRaw = null;
     this.cachedHash = null;
+    this.cachedHashKey = null;
   }
 
   /** Exactly one input spending the null outpoint. */

@@ -4,6 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sha256Short, sha256dShort, sha256Of32, sha256dPair, MAX_SHORT } from '../../../src/crypto/sha256-short.js';
 import { sha256, sha256d, hash160 } from '../../../src/crypto/hash.js';
 import { merkleRoot } from '../../../src/primitives/merkle.js';
+import { ripemd160Short, MAX_RIPEMD_SHORT } from '../../../src/crypto/ripemd160-short.js';
+import { ripemd160 as nobleRipemd160 } from '@noble/hashes/legacy.js';
 
 const openssl = (data: Uint8Array): Buffer => createHash('sha256').update(data).digest();
 
@@ -46,7 +48,7 @@ test('hash.ts: sha256, sha256d and hash160 agree with OpenSSL on both sides of t
     const data = randomBytes(n);
     assert.deepEqual(sha256(data), openssl(data), `sha256 ${n}`);
     assert.deepEqual(sha256d(data), openssl(openssl(data)), `sha256d ${n}`);
-    assert.deepEqual(hash160(data), createHash('ripemd160').update(openssl(data)).digest(), `hash160 ${n}`);
+    assert.deepEqual(hash160(data), Buffer.from(nobleRipemd160(openssl(data))), `hash160 ${n}`);
   }
 });
 
@@ -63,5 +65,19 @@ test('merkleRoot: equals the root built with OpenSSL for 1..40 leaves (odd level
   for (let n = 1; n <= 40; n++) {
     const leaves = Array.from({ length: n }, () => randomBytes(32));
     assert.deepEqual(merkleRoot(leaves), reference(leaves), `${n} leaves`);
+  }
+});
+
+test('ripemd160-short: the published examples, and every length 0..55 equals @noble/hashes', () => {
+  assert.equal(ripemd160Short(Buffer.alloc(0)).toString('hex'), '9c1185a5c5e9fc54612808977ee8f548b2258d31');
+  assert.equal(ripemd160Short(Buffer.from('abc')).toString('hex'), '8eb208f7e05d987a9b044a8e98c6b087f15a0bfc');
+  assert.equal(ripemd160Short(Buffer.from('message digest')).toString('hex'), '5d0689ef49d2fae572b881b123a85ffa21595f36');
+  assert.equal(ripemd160Short(Buffer.from('abcdefghijklmnopqrstuvwxyz')).toString('hex'), 'f71c27109c692c1b56bbdceb5b9d2865b3708dbc');
+  for (let n = 0; n <= MAX_RIPEMD_SHORT; n++) {
+    for (let r = 0; r < 20; r++) {
+      const data = randomBytes(n);
+      assert.deepEqual(ripemd160Short(data), Buffer.from(nobleRipemd160(data)), `ripemd160 of ${n} bytes`);
+    }
+    assert.deepEqual(ripemd160Short(Buffer.alloc(n, 0xff)), Buffer.from(nobleRipemd160(Buffer.alloc(n, 0xff))));
   }
 });

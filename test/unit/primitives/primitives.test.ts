@@ -23,7 +23,8 @@ import {
 } from '../../../src/primitives/script.js';
 import { OP } from '../../../src/primitives/opcodes.js';
 import { Address, scriptAddress, BLACKHOLE_ADDRESS } from '../../../src/primitives/address.js';
-import { Transaction } from '../../../src/primitives/transaction.js';
+import { Transaction, TxInput, TxOutput, OutPoint, outpointKeyText } from '../../../src/primitives/transaction.js';
+import { Attachment } from '../../../src/primitives/attachment.js';
 import { BlockHeader } from '../../../src/primitives/header.js';
 import { mainnet } from '../../../src/networks/index.js';
 
@@ -168,5 +169,27 @@ describe('header', () => {
     assert.equal(raw.readUInt32LE(144), 9);
     assert.ok(BlockHeader.fromRaw(raw).hash().equals(h.hash()));
     assert.equal(codeOf(() => BlockHeader.fromRaw(raw.subarray(0, 147))), 'TRUNCATED');
+  });
+});
+
+describe('outpoint and txid key strings', () => {
+  test('outpointKeyText equals OutPoint.keyString() for small, byte-boundary and large indexes', () => {
+    const txid = Buffer.from('f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff', 'hex');
+    for (const index of [0, 1, 127, 128, 255, 256, 257, 65535, 65536, 0x01020304, 0xfffffffe, 0xffffffff]) {
+      const op = new OutPoint(txid, index);
+      assert.equal(outpointKeyText(txid.toString('latin1'), index), op.keyString(), `index ${index}`);
+      assert.equal(Buffer.from(op.keyString(), 'latin1').compare(op.toKey()), 0);
+      assert.equal(op.hashKey(), txid.toString('latin1'));
+    }
+  });
+
+  test('Transaction.hashKey() is hash() as latin1 and follows invalidate()', () => {
+    const tx = new Transaction(2, [new TxInput(OutPoint.null(), new Script(Buffer.from([0x51])), 0xffffffff)], [new TxOutput(5000n, new Script(Buffer.from([0x51])), Attachment.etp())], 0);
+    assert.equal(tx.hashKey(), tx.hash().toString('latin1'));
+    const before = tx.hashKey();
+    tx.locktime = 7;
+    tx.invalidate();
+    assert.notEqual(tx.hashKey(), before);
+    assert.equal(tx.hashKey(), tx.hash().toString('latin1'));
   });
 });
