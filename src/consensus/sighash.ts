@@ -99,17 +99,17 @@ export function signatureHashOfRaw(tx: Transaction, raw: Buffer, index: number, 
   for (let i = 0; i < inputs.length; i++) inputsEnd += inputs[i].size();
   const size = head + inputs.length * 41 - 1 + varintSize(scriptCode.length) + scriptCode.length + (raw.length - inputsEnd) + 4;
   const w = new BufferWriter(size);
-  w.bytes(raw.subarray(0, head));
+  w.range(raw, 0, head);
   let from = head;
   for (let i = 0; i < inputs.length; i++) {
-    w.bytes(raw.subarray(from, from + 36));
+    w.range(raw, from, from + 36);
     if (i === index) w.varBytes(scriptCode);
     else w.u8(0);
     from += 36 + varintSize(inputs[i].script.length) + inputs[i].script.length;
-    w.bytes(raw.subarray(from, from + 4));
+    w.range(raw, from, from + 4);
     from += 4;
   }
-  w.bytes(raw.subarray(inputsEnd));
+  w.range(raw, inputsEnd, raw.length);
   w.u32le(hashType);
   // The sizes above come from the decoded fields; bytes that disagree with them must not be signed.
   if (w.length !== size) throw new Error(`signature preimage layout mismatch (${w.length} of ${size} bytes)`);

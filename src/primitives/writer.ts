@@ -96,6 +96,22 @@ export class BufferWriter {
     return this;
   }
 
+  /**
+   * Bytes [start, end) of `src`, without making a view of them: short ranges
+   * are copied byte by byte, which costs less than building a subarray.
+   */
+  range(src: Uint8Array, start: number, end: number): this {
+    const n = end - start;
+    if (n < 0 || start < 0 || end > src.length) throw new RangeError(`range [${start}, ${end}) outside ${src.length} bytes`);
+    this.ensure(n);
+    const buf = this.buf;
+    const at = this.pos;
+    if (n <= 64) for (let i = 0; i < n; i++) buf[at + i] = src[start + i];
+    else buf.set(src.subarray(start, end), at);
+    this.pos += n;
+    return this;
+  }
+
   /** Minimal CompactSize. */
   varint(n: number): this {
     if (n < 0xfd) return this.u8(n);

@@ -114,21 +114,23 @@ export function parseDerLax(der: Uint8Array): Buffer | null {
   let sPos = sLength.next;
   let sLen = sLength.length;
 
-  const compact = Buffer.alloc(64);
+  // From Node's buffer pool, zeroed here (Buffer.alloc would make an ArrayBuffer of its own); the
+  // integers are copied byte by byte (cheaper than two subarrays for at most 32 bytes each).
+  const compact = Buffer.allocUnsafe(64).fill(0);
   let overflow = false;
   while (rLen > 0 && der[rPos] === 0) {
     rLen--;
     rPos++;
   }
   if (rLen > 32) overflow = true;
-  else compact.set(der.subarray(rPos, rPos + rLen), 32 - rLen);
+  else for (let i = 0; i < rLen; i++) compact[32 - rLen + i] = der[rPos + i];
 
   while (sLen > 0 && der[sPos] === 0) {
     sLen--;
     sPos++;
   }
   if (sLen > 32) overflow = true;
-  else compact.set(der.subarray(sPos, sPos + sLen), 64 - sLen);
+  else for (let i = 0; i < sLen; i++) compact[64 - sLen + i] = der[sPos + i];
 
   // secp256k1_ecdsa_signature_parse_compact refuses r or s ≥ n.
   if (!overflow && (isScalarOverflow(compact, 0) || isScalarOverflow(compact, 32))) {

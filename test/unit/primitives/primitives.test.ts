@@ -193,3 +193,13 @@ describe('outpoint and txid key strings', () => {
     assert.equal(tx.hashKey(), tx.hash().toString('latin1'));
   });
 });
+
+test('BufferWriter.range copies [start, end) of its source like bytes(subarray), short and long, and refuses ranges outside it', () => {
+  const src = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff));
+  for (const [start, end] of [[0, 0], [0, 1], [5, 41], [0, 64], [10, 75], [0, 300], [299, 300]]) {
+    const a = new BufferWriter(4).u8(0xaa).range(src, start, end).u8(0xbb).finish();
+    const b = new BufferWriter(4).u8(0xaa).bytes(src.subarray(start, end)).u8(0xbb).finish();
+    assert.deepEqual(a, b, `[${start}, ${end})`);
+  }
+  for (const [start, end] of [[-1, 3], [5, 4], [0, 301]]) assert.throws(() => new BufferWriter().range(src, start, end), RangeError);
+});
