@@ -115,9 +115,20 @@ export class BufferReader {
     return v;
   }
 
-  /** A copy of the next `n` bytes, safe to keep after the input is reused. */
+  /**
+   * A copy of the next `n` bytes, safe to keep after the input is reused.
+   * (Into a buffer from Node's pool; hashes and scripts are copied byte by
+   * byte, which costs less than the view Buffer.from(subarray) would build.)
+   */
   copy(n: number): Buffer {
-    return Buffer.from(this.bytes(n));
+    this.need(n, 'bytes');
+    const out = Buffer.allocUnsafe(n);
+    const src = this.data;
+    const at = this.offset;
+    if (n <= 64) for (let i = 0; i < n; i++) out[i] = src[at + i];
+    else src.copy(out, 0, at, at + n);
+    this.offset += n;
+    return out;
   }
 
   hash(): Buffer {
