@@ -287,7 +287,7 @@ export class ChainStore implements CoinView {
   // ------------------------------------------------------------------ coins
 
   getCoin(key: Buffer): Coin | null {
-    const v = this.db.coin.getBinary(key);
+    const v = copyOut(this.db.coin.getBinaryFast(key));
     if (!v) return null;
     try {
       return Coin.fromRaw(v);
@@ -756,6 +756,23 @@ export class StoreWrite {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer);
   }
+}
+
+/**
+ * A value read with getBinaryFast, copied into a buffer of its own. lmdb-js
+ * returns small values in one shared buffer that the next read overwrites —
+ * `isGlobal`, its `length` set to the value's size over a larger backing
+ * store — and larger ones in a buffer of their own (possibly over the map).
+ * getBinary would copy the first kind into a fresh ArrayBuffer, one malloc per
+ * read; here it goes into Node's buffer pool instead, byte by byte.
+ */
+function copyOut(fast: Buffer | undefined): Buffer | null {
+  if (!fast) return null;
+  if (!(fast as Buffer & { isGlobal?: boolean }).isGlobal) return Buffer.from(fast);
+  const n = fast.length;
+  const v = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) v[i] = fast[i];
+  return v;
 }
 
 const TABLE_INDEX = Object.fromEntries(TABLES.map((t, i) => [t, i])) as Record<TableName, number>;
