@@ -36,7 +36,7 @@ import { open, type Database } from 'lmdb';
 import { Chain, type AddBlockResult, type ScriptVerifier } from '../src/chain/chain.js';
 import type { ScriptJob } from '../src/consensus/block.js';
 import { ChainStore, StoreWrite, txOffsets } from '../src/chain/store.js';
-import { unpackOps } from '../src/chain/store-writer.js';
+import { applyOps } from '../src/chain/store-writer.js';
 import { PooledScriptVerifier } from '../src/chain/script-checker.js';
 import { EventBus } from '../src/bus/index.js';
 import { regtest, blockSubsidy } from '../src/networks/index.js';
@@ -273,6 +273,7 @@ async function lmdbSession(w: Workload): Promise<Session> {
   const dir = mkdtempSync(join(tmpdir(), 'mvs-bench-lmdb-'));
   const env = open({ path: dir, maxDbs: TABLES.length + 4, noSync: NO_SYNC, encoding: 'binary', keyEncoding: 'binary' });
   const db = Object.fromEntries(TABLES.map((t) => [t, env.openDB<Buffer, Buffer>(t, { encoding: 'binary', keyEncoding: 'binary' })])) as Record<TableName, Database<Buffer, Buffer>>;
+  const tableDbs = TABLES.map((t) => db[t]);
   /** One block's work, packed (the fixture stays off the JS heap): the coin keys it reads, and its changes as a StoreWrite. */
   interface Prepared {
     reads: Buffer;
@@ -323,13 +324,8 @@ async function lmdbSession(w: Workload): Promise<Session> {
   w.setup.forEach((b, i) => prepared.push(prep(b, b.toRaw(), i + 1, coins)));
   w.raws.forEach((raw, i) => prepared.push(prep(Block.fromRaw(raw), raw, w.setup.length + i + 1, coins)));
   const apply = (p: Prepared) => {
-    for (let at = 0; at < p.reads.length; at += 36) if (!db.coin.getBinary(p.reads.subarray(at, at + 36))) throw new Error('lmdb ceiling: a spent coin is missing');
-    env.transactionSync(() => {
-      for (const op of unpackOps(p.write.bytes.buffer as ArrayBuffer, p.write.length)) {
-        if (op.value) db[TABLES[op.table]].putSync(op.key, op.value);
-        else db[TABLES[op.table]].removeSync(op.key);
-      }
-    });
+    for (let at = 0; at < p.reads.length; at += 36) if (!db.coin.getBinaryFast(p.reads.subarray(at, at + 36))) throw new Error('lmdb ceiling: a spent coin is missing');
+    env.transactionSync(() => applyOps(p.write.bytes.buffer as ArrayBuffer, p.write.length, tableDbs));
   };
   for (const p of prepared.slice(0, w.setup.length)) apply(p);
   const measured = prepared.slice(w.setup.length);

@@ -13,7 +13,7 @@ import { TABLES, type TableName } from './layout.js';
  *
  * A write travels as its StoreWrite buffer, transferred: a sequence of
  *   u8 table index (TABLES) ‖ u32 key length ‖ key ‖ i32 value length (−1: remove) ‖ value
- * Imported on the main thread this module only exports the reader.
+ * Imported on the main thread this module only exports applyOps.
  */
 
 export interface WriterInit {
@@ -25,20 +25,31 @@ export interface WriterInit {
 export type WriterRequest = { id: number; buffer: ArrayBuffer; length: number } | { close: true };
 export type WriterReply = { id: number; ok: true } | { id: number; ok: false; error: string } | { ready: true } | { closed: true };
 
-/** The operations in the first `length` bytes of a write buffer (StoreWrite), as views into it. */
-export function* unpackOps(buffer: ArrayBuffer, length: number): Generator<{ table: number; key: Buffer; value: Buffer | null }> {
+/** What applyOps writes to: a table's database (or a recorder, in tests). */
+export interface OpTarget {
+  putSync(key: Buffer, value: Buffer): unknown;
+  removeSync(key: Buffer): unknown;
+}
+
+/**
+ * Apply the operations in the first `length` bytes of a write buffer
+ * (StoreWrite) to `dbs`, by table index, inside the caller's write
+ * transaction. Keys and values are views into the buffer. This loop is the
+ * commit thread's hot path: no per-operation objects beyond the two views.
+ */
+export function applyOps(buffer: ArrayBuffer, length: number, dbs: readonly OpTarget[]): void {
   const view = new DataView(buffer);
   for (let pos = 0; pos < length; ) {
-    const table = view.getUint8(pos);
+    const db = dbs[view.getUint8(pos)];
     const keyLength = view.getUint32(pos + 1, true);
     const key = Buffer.from(buffer, pos + 5, keyLength);
     pos += 5 + keyLength;
     const valueLength = view.getInt32(pos, true);
     pos += 4;
     if (valueLength < 0) {
-      yield { table, key, value: null };
+      db.removeSync(key);
     } else {
-      yield { table, key, value: Buffer.from(buffer, pos, valueLength) };
+      db.putSync(key, Buffer.from(buffer, pos, valueLength));
       pos += valueLength;
     }
   }
@@ -57,12 +68,7 @@ if (!isMainThread && parentPort) {
     }
     let reply: WriterReply;
     try {
-      env.transactionSync(() => {
-        for (const op of unpackOps(request.buffer, request.length)) {
-          if (op.value) dbs[op.table].putSync(op.key, op.value);
-          else dbs[op.table].removeSync(op.key);
-        }
-      });
+      env.transactionSync(() => applyOps(request.buffer, request.length, dbs));
       reply = { id: request.id, ok: true };
     } catch (err) {
       reply = { id: request.id, ok: false, error: err instanceof Error ? err.message : String(err) };

@@ -35,7 +35,7 @@ import {
   type AddressCoinEntry,
 } from './records.js';
 import { logger } from '../util/logger.js';
-import { unpackOps, type WriterInit, type WriterReply, type WriterRequest } from './store-writer.js';
+import { applyOps, type WriterInit, type WriterReply, type WriterRequest } from './store-writer.js';
 
 export class StoreError extends Error {
   readonly code: 'STORE_VERSION' | 'STORE_NETWORK' | 'STORE_CORRUPT' | 'STORE_IO';
@@ -546,12 +546,7 @@ export class ChainStore implements CoinView {
   commit(write: StoreWrite): void {
     this.assertIdle();
     const dbs = this.tableDbs;
-    this.writeTxn('block commit', () => {
-      for (const op of unpackOps(write.bytes.buffer as ArrayBuffer, write.length)) {
-        if (op.value) dbs[op.table].putSync(op.key, op.value);
-        else dbs[op.table].removeSync(op.key);
-      }
-    });
+    this.writeTxn('block commit', () => applyOps(write.bytes.buffer as ArrayBuffer, write.length, dbs));
     write.afterCommit?.();
   }
 

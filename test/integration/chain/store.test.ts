@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChainStore, StoreWrite, StoreError } from '../../../src/chain/store.js';
-import { unpackOps } from '../../../src/chain/store-writer.js';
+import { applyOps } from '../../../src/chain/store-writer.js';
 import { TABLES } from '../../../src/chain/layout.js';
 import { regtest } from '../../../src/networks/index.js';
 import { removeDir } from '../../helpers/chain.js';
@@ -43,7 +43,12 @@ test('StoreWrite keeps every change in order across buffer growth', () => {
       expected.push({ table: i % TABLES.length, key: key(i, 20 + (i % 30)).toString('hex'), value: value.toString('hex') });
     }
   }
-  const got = [...unpackOps(w.bytes.buffer as ArrayBuffer, w.length)].map((op) => ({ table: op.table, key: op.key.toString('hex'), value: op.value ? op.value.toString('hex') : null }));
+  const got: { table: number; key: string; value: string | null }[] = [];
+  const recorders = TABLES.map((_, table) => ({
+    putSync: (k: Buffer, v: Buffer) => got.push({ table, key: k.toString('hex'), value: v.toString('hex') }),
+    removeSync: (k: Buffer) => got.push({ table, key: k.toString('hex'), value: null }),
+  }));
+  applyOps(w.bytes.buffer as ArrayBuffer, w.length, recorders);
   assert.deepEqual(got, expected);
 });
 
