@@ -9,7 +9,7 @@ import { isPayKeyHashBytes, type Script } from '../primitives/script.js';
 import { OP } from '../primitives/opcodes.js';
 import { scriptAddress } from '../primitives/address.js';
 import { varintSize } from '../primitives/writer.js';
-import { Coin, type CoinView } from '../consensus/coin.js';
+import { Coin, type CoinView, type SpentCoin } from '../consensus/coin.js';
 import {
   TABLES,
   type TableName,
@@ -56,13 +56,8 @@ export interface StoreOptions {
   headerCacheSize?: number;
 }
 
-/** Spent coin with the outpoint it had, as the undo data keeps it. */
-export interface SpentCoin {
-  key: Buffer;
-  coin: Coin;
-  /** `key` as a latin1 string, when the caller already has it (OutPoint.keyString()). */
-  keyText?: string;
-}
+/** Spent coins with their outpoints, as undo data keeps them (defined beside the coin view, consensus/coin.ts). */
+export type { SpentCoin } from '../consensus/coin.js';
 
 /**
  * Migrations from older store versions, applied inside one write transaction
@@ -755,11 +750,12 @@ export class StoreWrite {
 
 /**
  * A value read with getBinaryFast, copied into a buffer of its own. lmdb-js
- * returns small values in one shared buffer that the next read overwrites —
- * `isGlobal`, its `length` set to the value's size over a larger backing
- * store — and larger ones in a buffer of their own (possibly over the map).
- * getBinary would copy the first kind into a fresh ArrayBuffer, one malloc per
- * read; here it goes into Node's buffer pool instead, byte by byte.
+ * returns a value in one shared buffer that the next read overwrites
+ * (`isGlobal`: its `length` set to the value's size over a larger backing
+ * store, which grows when a value does not fit), or, for a value it serves
+ * from shared memory, in a buffer over that memory. getBinary would copy the
+ * first kind into a fresh ArrayBuffer, one malloc per read; here it goes into
+ * Node's buffer pool instead, byte by byte (by `length`, not the backing size).
  */
 function copyOut(fast: Buffer | undefined): Buffer | null {
   if (!fast) return null;

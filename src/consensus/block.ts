@@ -12,7 +12,7 @@ import { type Network, MAX_MONEY, blockSubsidy, depositReward, checkpointHash } 
 import { VerifyError } from './errors.js';
 import { checkTransaction, isCoinstake, MIN_TX_FEE, TX_VERSION } from './tx.js';
 import { requiredBits, type AncestorLookup } from './difficulty.js';
-import { Coin, type CoinView } from './coin.js';
+import { Coin, type CoinView, type SpentCoin } from './coin.js';
 // pos.ts imports isFinalTx from here; the cycle is between function bodies only.
 import { checkPosGenesisTx } from './pos.js';
 
@@ -221,7 +221,7 @@ export interface ScriptJob {
 export interface ConnectResult {
   fees: bigint;
   /** Coins this block spends that existed before it (the undo data), in input order. */
-  spent: SpentOutput[];
+  spent: SpentCoin[];
   /** Script checks still to run (batched to the verification pool by the caller). */
   scriptJobs: ScriptJob[];
   p2shSigops: number;
@@ -323,7 +323,7 @@ export function connectBlockInputs(block: Block, view: CoinView, ctx: ConnectCon
     return coin ? { coin, own: false } : null;
   };
   const spentHere = new Set<string>();
-  const spent: SpentOutput[] = [];
+  const spent: SpentCoin[] = [];
   const scriptJobs: ScriptJob[] = [];
   let fees = 0n;
   let p2shSigops = 0;
@@ -364,13 +364,6 @@ export function connectBlockInputs(block: Block, view: CoinView, ctx: ConnectCon
   return { fees, spent, scriptJobs, p2shSigops };
 }
 
-/** A coin an input spends, by its outpoint key (and that key as a latin1 string, when built). */
-export interface SpentOutput {
-  key: Buffer;
-  coin: Coin;
-  keyText?: string;
-}
-
 export interface TxInputContext {
   network: Network;
   /** Height of the block the transaction goes into (mempool: tip + 1). */
@@ -394,7 +387,7 @@ export interface TxInputContext {
 export interface TxInputResult {
   fee: bigint;
   /** Coins spent that existed before (not created by the same block). */
-  spent: SpentOutput[];
+  spent: SpentCoin[];
   scriptJobs: ScriptJob[];
   p2shSigops: number;
 }
@@ -414,7 +407,7 @@ export function connectTxInputs(
   const { network, height } = ctx;
   const t = ctx.txIndex ?? 0;
   const spentHere = ctx.spentHere ?? new Set<string>();
-  const spent: SpentOutput[] = [];
+  const spent: SpentCoin[] = [];
   const scriptJobs: ScriptJob[] = [];
   let p2shSigops = 0;
   let valueIn = 0n;

@@ -59,6 +59,13 @@ export class Coin {
   }
 }
 
+/** A coin an input spends, with its outpoint key (and that key as a latin1 string, when the caller has it: OutPoint.keyString()). Undo data keeps these. */
+export interface SpentCoin {
+  key: Buffer;
+  coin: Coin;
+  keyText?: string;
+}
+
 /** Read access to unspent outputs (the UTXO set, possibly with an overlay). */
 export interface CoinView {
   /**

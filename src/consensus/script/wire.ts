@@ -90,6 +90,8 @@ export function unpackBatch(request: BatchRequest): TransactionJob[] {
     const txLength = word();
     const inputs = word();
     if (txLength < 0 || inputs < 0) throw new RangeError('script batch: negative length');
+    // A count the buffer cannot hold is refused before anything is allocated for it.
+    if (inputs > (size - w) / 4) throw new RangeError('script batch: truncated layout');
     const prev: number[] = new Array(inputs);
     for (let i = 0; i < inputs; i++) prev[i] = word();
     layout.push({ flags, txLength, prev });

@@ -64,6 +64,9 @@ test('batch packing: a missing previous script survives; a truncated or lying bu
   const lying = packBatch(3, JOBS.slice(0, 1)).buffer;
   new DataView(lying).setInt32(8, 1 << 30, true); // tx length far past the end
   assert.throws(() => unpackBatch({ batchId: 3, buffer: lying }), RangeError);
+  const manyInputs = packBatch(4, JOBS.slice(0, 1)).buffer;
+  new DataView(manyInputs).setInt32(12, 0x7fffffff, true); // an input count no buffer holds
+  assert.throws(() => unpackBatch({ batchId: 4, buffer: manyInputs }), RangeError);
 });
 
 test('batch replies: the short form only when every input passed with one verdict per previous script', () => {
