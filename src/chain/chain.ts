@@ -169,7 +169,7 @@ class OverlayView implements CoinView {
   }
 
   /** Apply a connected block: its outputs appear, its spends disappear. Returns the keys it wrote (for forget). */
-  connect(block: Block, height: number, spent: readonly SpentCoin[]): string[] {
+  connect(block: Block, height: number): string[] {
     const keys: string[] = [];
     const putKey = (k: string, coin: Coin | null) => {
       this.overlay.set(k, { coin, height });
@@ -181,7 +181,6 @@ class OverlayView implements CoinView {
       tx.outputs.forEach((o, i) => putKey(outpointKeyText(txidKey, i), new Coin(o, height, cb)));
     }
     for (const tx of block.txs) if (!tx.isCoinbase()) for (const inp of tx.inputs) putKey(inp.prevout.keyString(), null);
-    void spent;
     return keys;
   }
 
@@ -712,7 +711,7 @@ export class Chain {
             if (!this.isException(rec)) checkBlockBody(block, this.network, rec.height, { posGenesis: this.needsPosGenesis(block, rec, parent) });
             rec.txCount = block.txs.length;
             const p = this.startConnect(block, rec, parent, view, parent.height, pendingTx);
-            const written = view.connect(block, rec.height, p.spent);
+            const written = view.connect(block, rec.height);
             for (const tx of block.txs) pendingTx.set(tx.hashKey(), { height: rec.height, outputs: tx.outputs.length });
             inFlight.push({ ...p, entry, headerStored: stored !== null, pow, written });
             anyHeaderStored ||= stored !== null;
@@ -1035,7 +1034,7 @@ export class Chain {
         try {
           const p = this.startConnect(block, rec, parent, view, fork.height);
           // The overlay only matters for the blocks after this one.
-          if (i + 1 < path.length) written.set(p, view.connect(block, rec.height, p.spent));
+          if (i + 1 < path.length) written.set(p, view.connect(block, rec.height));
           inFlight.push(p);
         } catch (err) {
           if (!(err instanceof VerifyError)) throw err;

@@ -1,7 +1,7 @@
 import * as nodeCrypto from 'node:crypto';
 import { keccak_256, keccak_512 } from '@noble/hashes/sha3.js';
 import { ripemd160 as nobleRipemd160 } from '@noble/hashes/legacy.js';
-import { sha256Short, sha256dShort, sha256Of32 } from './sha256-short.js';
+import { sha256Short, sha256dShort, sha256Of32, MAX_SHORT } from './sha256-short.js';
 import { ripemd160Short, MAX_RIPEMD_SHORT } from './ripemd160-short.js';
 
 /**
@@ -19,21 +19,18 @@ import { ripemd160Short, MAX_RIPEMD_SHORT } from './ripemd160-short.js';
 type OneShot = (algorithm: string, data: Uint8Array, outputEncoding: 'buffer') => Buffer;
 const oneShot: OneShot | undefined = (nodeCrypto as unknown as { hash?: OneShot }).hash;
 
-/** Inputs this long or shorter fit one SHA-256 block. */
-const ONE_BLOCK = 55;
-
 function sha256Long(data: Uint8Array): Buffer {
   if (oneShot) return oneShot('sha256', data, 'buffer');
   return nodeCrypto.createHash('sha256').update(data).digest();
 }
 
 export function sha256(data: Uint8Array): Buffer {
-  return data.length <= ONE_BLOCK ? sha256Short(data) : sha256Long(data);
+  return data.length <= MAX_SHORT ? sha256Short(data) : sha256Long(data);
 }
 
 /** dSHA256: txids, block hashes, merkle nodes, checksums, sighashes. */
 export function sha256d(data: Uint8Array): Buffer {
-  return data.length <= ONE_BLOCK ? sha256dShort(data) : sha256Of32(sha256Long(data));
+  return data.length <= MAX_SHORT ? sha256dShort(data) : sha256Of32(sha256Long(data));
 }
 
 export function sha1(data: Uint8Array): Buffer {

@@ -34,6 +34,7 @@ export const MAX_RIPEMD_SHORT = 55;
 /** RIPEMD-160 of `data` (at most 55 bytes). */
 export function ripemd160Short(data: Uint8Array): Buffer {
   const n = data.length;
+  if (n > MAX_RIPEMD_SHORT) throw new RangeError(`ripemd160-short: ${n} bytes do not fit one block`);
   X.fill(0);
   for (let i = 0; i < n; i++) X[i >> 2] |= data[i] << (8 * (i & 3));
   X[n >> 2] |= 0x80 << (8 * (n & 3));

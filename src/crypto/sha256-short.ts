@@ -1,15 +1,15 @@
 /**
- * SHA-256 for inputs of at most two blocks, in JavaScript, without allocating
- * (docs/crypto.md, "Short SHA-256"). A call into OpenSSL (`crypto.hash`) costs
+ * SHA-256 of one-block inputs, in JavaScript, allocating nothing but the
+ * result (docs/crypto.md §0). A call into OpenSSL (`crypto.hash`) costs
  * ~1.3 µs however short the input — argument checks, the algorithm lookup
  * and a fresh output buffer — while one compression here costs ~0.5 µs. So
- * the hashes that are one or two blocks long go through this kernel: the
- * second round of every double SHA-256 (txids, sighashes, block hashes),
- * merkle nodes (64 bytes: one data block and a constant padding block), and
- * the SHA-256 of a public key inside HASH160. Longer inputs stay with OpenSSL,
- * whose SHA-NI path wins from the third block on.
+ * the hashes that fit one block go through this kernel: inputs of ≤ 55 bytes
+ * (the public key inside HASH160), the second round of every double SHA-256
+ * (txids, sighashes, block hashes), and merkle nodes (64 bytes: one data
+ * block and a constant padding block). Longer inputs stay with OpenSSL,
+ * whose SHA-NI path is even from two blocks on and wins from three.
  *
- * The result is checked against node:crypto on every length 0–119 and on
+ * The result is checked against node:crypto on every length 0–55 and on
  * random inputs (test/unit/crypto/sha256-short.test.ts).
  */
 
@@ -101,43 +101,35 @@ function word(data: Uint8Array, at: number): number {
   return v;
 }
 
-/** H ← SHA-256 state after hashing `data` (at most MAX_SHORT bytes) with its padding. */
+/** Longest input of one block: the data, the 0x80 marker and the 8-byte bit length fit 64 bytes. */
+export const MAX_SHORT = 55;
+
+/** H ← SHA-256 state after hashing `data` (at most MAX_SHORT bytes) with its padding, in one block. */
 function hashInto(data: Uint8Array): void {
-  H.set(IV);
   const n = data.length;
-  const bits = n * 8;
-  if (n === 64) {
-    for (let i = 0; i < 16; i++) W[i] = word(data, i * 4);
-    expand(W);
-    rounds(W);
-    rounds(PAD64);
-    return;
-  }
-  // The padded message: data ‖ 0x80 ‖ zeros ‖ u64 bit length, in one block (n ≤ 55) or two.
-  const blocks = n <= 55 ? 1 : 2;
-  for (let block = 0; block < blocks; block++) {
-    const base = block * 64;
-    for (let i = 0; i < 16; i++) W[i] = word(data, base + i * 4);
-    // The 0x80 marker lands in this block when the data ends inside it.
-    if (n >= base && n < base + 64) W[(n - base) >> 2] |= 0x80 << (24 - 8 * ((n - base) & 3));
-    if (block === blocks - 1) {
-      W[14] = 0; // bit lengths here are below 2^32
-      W[15] = bits;
-    }
-    expand(W);
-    rounds(W);
-  }
+  if (n > MAX_SHORT) throw new RangeError(`sha256-short: ${n} bytes do not fit one block`);
+  for (let i = 0; i < 16; i++) W[i] = word(data, i * 4);
+  W[n >> 2] |= 0x80 << (24 - 8 * (n & 3));
+  W[15] = n * 8; // W[14], the high half of the bit length, is 0 here
+  expand(W);
+  H.set(IV);
+  rounds(W);
 }
 
-/** H ← SHA-256 of the 32-byte digest currently in H. */
-function rehash(): void {
-  for (let i = 0; i < 8; i++) W[i] = H[i];
+/** H ← SHA-256 of the 32-byte digest in W[0..7] (a second round: its padding is fixed). */
+function hashDigestInW(): void {
   W[8] = 0x80000000 | 0;
   W[9] = W[10] = W[11] = W[12] = W[13] = W[14] = 0;
   W[15] = 256;
   expand(W);
   H.set(IV);
   rounds(W);
+}
+
+/** H ← SHA-256 of the 32-byte digest currently in H. */
+function rehash(): void {
+  for (let i = 0; i < 8; i++) W[i] = H[i];
+  hashDigestInW();
 }
 
 /** H as 32 big-endian bytes, in a new buffer (from Node's pool: no allocation of its own). */
@@ -152,9 +144,6 @@ function digest(): Buffer {
   }
   return out;
 }
-
-/** Inputs up to this length take two compressions or fewer. */
-export const MAX_SHORT = 119;
 
 /** SHA-256 of `data` (at most MAX_SHORT bytes). */
 export function sha256Short(data: Uint8Array): Buffer {
@@ -172,12 +161,7 @@ export function sha256dShort(data: Uint8Array): Buffer {
 /** SHA-256 of a 32-byte digest: the second round of a double SHA-256. */
 export function sha256Of32(first: Uint8Array): Buffer {
   for (let i = 0; i < 8; i++) W[i] = word(first, i * 4);
-  W[8] = 0x80000000 | 0;
-  W[9] = W[10] = W[11] = W[12] = W[13] = W[14] = 0;
-  W[15] = 256;
-  expand(W);
-  H.set(IV);
-  rounds(W);
+  hashDigestInW();
   return digest();
 }
 

@@ -61,7 +61,7 @@ export class OutPoint {
 
   /** toKey() as a latin1 string, for Map and Set keys (also built once). */
   keyString(): string {
-    if (this.keyText === undefined) this.keyText = this.toKey().toString('latin1');
+    if (this.keyText === undefined) this.keyText = outpointKeyText(this.hashKey(), this.index);
     return this.keyText;
   }
 
