@@ -433,7 +433,13 @@ export class EthashPool implements DatasetBuilder {
       if (slot.busy) continue;
       const job = this.urgent.shift() ?? this.background.shift();
       if (!job) return;
-      this.run(slot, job);
+      try {
+        this.run(slot, job);
+      } catch (err) {
+        // A worker that cannot be started (thread limits) fails this job instead of losing it.
+        slot.busy = false;
+        job.reject(err instanceof Error ? err : new EthashError('WORKER_FAILED', String(err)));
+      }
     }
   }
 

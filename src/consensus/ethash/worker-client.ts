@@ -74,7 +74,14 @@ export class EthashWorker {
     return new Promise<T>((resolve, reject) => {
       this.jobs.set(id, { resolve: resolve as (value: unknown) => void, reject, onProgress });
       if (this.jobs.size === 1) this.worker.ref();
-      this.worker.postMessage({ id, ...job });
+      try {
+        this.worker.postMessage({ id, ...job });
+      } catch (err) {
+        // Not posted (e.g. an uncloneable field): forget the job so it cannot keep the thread ref'd.
+        this.jobs.delete(id);
+        if (this.jobs.size === 0) this.worker.unref();
+        throw err;
+      }
     });
   }
 

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { BlockHeader } from '../../../src/primitives/header.js';
 import { Ethash, boundary, hashimotoLight, isEthashError, makeCache, sealHash } from '../../../src/consensus/ethash/index.js';
 import type { EpochCache } from '../../../src/consensus/ethash/index.js';
+import { EthashWorker } from '../../../src/consensus/ethash/worker-client.js';
+import type { JobRequest } from '../../../src/consensus/ethash/protocol.js';
 import { sharedEpochCache, sharedEthash } from '../../helpers/ethash-cache.js';
 
 function draft(i: number, overrides: Partial<ConstructorParameters<typeof BlockHeader>[0]> = {}): BlockHeader {
@@ -115,6 +117,15 @@ test('a crashed worker fails its job with WORKER_CRASHED and the pool carries on
   // Replacement workers pick up new work (and re-attach the cache).
   const again = await ethash.verifyHeaders(headers.slice(0, 8));
   assert.ok(again.every((r) => r.ok));
+});
+
+test('a job that cannot be posted to a worker is refused and forgotten; the worker still serves the next one', async (t) => {
+  const worker = new EthashWorker();
+  t.after(() => worker.terminate());
+  const uncloneable = { type: 'warm-up', extra: () => undefined } as unknown as JobRequest;
+  await assert.rejects(worker.request(uncloneable), (err: unknown) => err instanceof Error && err.name === 'DataCloneError');
+  assert.equal(worker.pending, 0);
+  assert.equal(await worker.request({ type: 'warm-up' }), null);
 });
 
 test('close() fails pending work with CLOSED and refuses new work', async () => {
