@@ -149,19 +149,30 @@ const COMMIT_DEPTH = 2;
 /** Rejections that say nothing permanent about the block (do not mark it invalid): the hash covers neither a mangled tx list (merkle) nor the PoS block signature. */
 const NOT_PERMANENT = new Set(['futuristic_timestamp', 'merkle_mismatch', 'duplicate', 'orphan_block', 'block_signature_invalid']);
 
+/** An overlay entry that is not a created coin: a spend (coin null) or a disconnect's change (height 0). */
+interface OverlayMark {
+  coin: Coin | null;
+  height: number;
+}
+
 /**
  * UTXO view = the store at the current tip plus an in-memory overlay, so a
  * whole branch can be validated before anything is written (ARCHITECTURE.md:
  * a reorg is checked before it mutates anything).
  */
 class OverlayView implements CoinView {
-  /** Coin (null: spent) by outpoint key, with the height of the block that wrote it (0: a disconnect). */
-  private readonly overlay = new Map<string, { coin: Coin | null; height: number }>();
+  /**
+   * By outpoint key: a coin a connected block created (the block's height is the coin's), or a
+   * mark — a spend by the block at `height` (one mark per block, shared), or a disconnect's
+   * change (height 0). No wrapper object per created coin or per spend.
+   */
+  private readonly overlay = new Map<string, Coin | OverlayMark>();
   constructor(private readonly base: CoinView) {}
 
   getCoin(key: Buffer, keyText?: string): Coin | null {
     const e = this.overlay.get(keyText ?? key.toString('latin1'));
-    return e ? e.coin : this.base.getCoin(key);
+    if (e === undefined) return this.base.getCoin(key);
+    return e instanceof Coin ? e : e.coin;
   }
 
   set(key: Buffer, coin: Coin | null, height = 0): void {
@@ -171,22 +182,33 @@ class OverlayView implements CoinView {
   /** Apply a connected block: its outputs appear, its spends disappear. Returns the keys it wrote (for forget). */
   connect(block: Block, height: number): string[] {
     const keys: string[] = [];
-    const putKey = (k: string, coin: Coin | null) => {
-      this.overlay.set(k, { coin, height });
-      keys.push(k);
-    };
     for (const tx of block.txs) {
       const cb = tx.isCoinbase();
       const txidKey = tx.hashKey();
-      tx.outputs.forEach((o, i) => putKey(outpointKeyText(txidKey, i), new Coin(o, height, cb)));
+      for (let i = 0; i < tx.outputs.length; i++) {
+        const k = outpointKeyText(txidKey, i);
+        this.overlay.set(k, new Coin(tx.outputs[i], height, cb));
+        keys.push(k);
+      }
     }
-    for (const tx of block.txs) if (!tx.isCoinbase()) for (const inp of tx.inputs) putKey(inp.prevout.keyString(), null);
+    const spentMark: OverlayMark = { coin: null, height };
+    for (const tx of block.txs) {
+      if (tx.isCoinbase()) continue;
+      for (const inp of tx.inputs) {
+        const k = inp.prevout.keyString();
+        this.overlay.set(k, spentMark);
+        keys.push(k);
+      }
+    }
     return keys;
   }
 
   /** The block connected at `height` (which wrote `keys`) is in the store now: drop what it wrote unless a later block overwrote it. */
   forget(keys: readonly string[], height: number): void {
-    for (const k of keys) if (this.overlay.get(k)?.height === height) this.overlay.delete(k);
+    for (const k of keys) {
+      const e = this.overlay.get(k);
+      if (e !== undefined && e.height === height) this.overlay.delete(k);
+    }
   }
 
   /** Revert a connected block using its undo data. */

@@ -35,21 +35,33 @@ export class PooledScriptVerifier implements ScriptVerifier {
 
   async verifyScripts(txs: readonly Transaction[], jobs: readonly ScriptJob[]): Promise<ScriptCheckResult> {
     if (jobs.length === 0) return { ok: true };
-    // Group the per-input jobs by transaction, keeping input order.
-    const byTx = new Map<number, ScriptJob[]>();
-    for (const j of jobs) {
-      let list = byTx.get(j.txIndex);
-      if (!list) byTx.set(j.txIndex, (list = []));
-      list.push(j);
-    }
+    // One job per transaction with the previous scripts of its inputs. Connection lists the jobs in
+    // transaction order, so runs of one txIndex are its groups; any other order is grouped by map.
     const order: number[] = [];
     const txJobs: TransactionJob[] = [];
-    for (const [txIndex, list] of byTx) {
+    const add = (txIndex: number, list: readonly ScriptJob[], from: number, to: number) => {
       const tx = txs[txIndex];
       const prevScripts: Buffer[] = new Array(tx.inputs.length);
-      for (const j of list) prevScripts[j.inputIndex] = j.prevScript.raw;
+      for (let k = from; k < to; k++) prevScripts[list[k].inputIndex] = list[k].prevScript.raw;
       order.push(txIndex);
       txJobs.push({ txRaw: tx.toRaw(), prevScripts, flags: MVS_CONSENSUS_FLAGS });
+    };
+    if (inTxOrder(jobs)) {
+      let start = 0;
+      for (let k = 1; k <= jobs.length; k++) {
+        if (k === jobs.length || jobs[k].txIndex !== jobs[start].txIndex) {
+          add(jobs[start].txIndex, jobs, start, k);
+          start = k;
+        }
+      }
+    } else {
+      const byTx = new Map<number, ScriptJob[]>();
+      for (const j of jobs) {
+        let list = byTx.get(j.txIndex);
+        if (!list) byTx.set(j.txIndex, (list = []));
+        list.push(j);
+      }
+      for (const [txIndex, list] of byTx) add(txIndex, list, 0, list.length);
     }
     const results: VerifyResult[][] = jobs.length <= this.inlineMaxInputs ? this.pool.verifySync(txJobs) : await this.pool.verifyTransactions(txJobs);
     for (let k = 0; k < results.length; k++) {
@@ -65,4 +77,10 @@ export class PooledScriptVerifier implements ScriptVerifier {
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+/** Whether the jobs of each transaction are consecutive, in ascending transaction order. */
+function inTxOrder(jobs: readonly ScriptJob[]): boolean {
+  for (let k = 1; k < jobs.length; k++) if (jobs[k].txIndex < jobs[k - 1].txIndex) return false;
+  return true;
 }

@@ -419,7 +419,8 @@ export class ChainStore implements CoinView {
       const cb = tx.isCoinbase();
       const raw = tx.toRaw();
       // Tx index: height u32 ‖ block hash ‖ offset u32 ‖ length u32 ‖ index u32 ‖ outputs u32 (records.ts).
-      let { k, v } = w.op('tx', 32, 52);
+      let k = w.op('tx', 32, 52);
+      let v = k + 36;
       w.bytes.set(txid, k);
       w.view.setUint32(v, height, true);
       w.bytes.set(hash, v + 4);
@@ -438,7 +439,8 @@ export class ChainStore implements CoinView {
         pos += size;
         const hasAddr = writeAddress(out.script, this.network, addr);
         if (hasAddr) {
-          ({ k, v } = w.op('addr', 62, 8));
+          k = w.op('addr', 62, 8);
+          v = k + 66;
           writeAddrHistoryKey(w, k, addr, height, txid, 0, i);
           w.view.setBigUint64(v, out.value, true);
         }
@@ -450,7 +452,8 @@ export class ChainStore implements CoinView {
           }
         }
         // Coin: height u32 ‖ flags u8 ‖ output (coin.ts).
-        ({ k, v } = w.op('coin', 36, 5 + size));
+        k = w.op('coin', 36, 5 + size);
+        v = k + 40;
         w.bytes.set(txid, k);
         w.view.setUint32(k + 32, i, true);
         w.view.setUint32(v, height, true);
@@ -458,7 +461,8 @@ export class ChainStore implements CoinView {
         w.bytes.set(outBytes, v + 5);
         if (hasAddr) {
           // Address coin: address ‖ outpoint → height u32 ‖ value u64 ‖ flags u8.
-          ({ k, v } = w.op('addrcoin', 57, 13));
+          k = w.op('addrcoin', 57, 13);
+          v = k + 61;
           w.bytes.set(addr, k);
           w.bytes.set(txid, k + 21);
           w.view.setUint32(k + 53, i, true);
@@ -482,11 +486,12 @@ export class ChainStore implements CoinView {
         // An output created in this same block (any order) gets the history entry only.
         if (!from || !writeAddress(from.script, this.network, addr)) return;
         if (coin) {
-          const { k } = w.op('addrcoin', 57, -1);
+          const k = w.op('addrcoin', 57, -1);
           w.bytes.set(addr, k);
           w.bytes.set(key, k + 21);
         }
-        const { k, v } = w.op('addr', 62, 44);
+        const k = w.op('addr', 62, 44);
+        const v = k + 66;
         writeAddrHistoryKey(w, k, addr, height, txid, 1, n);
         w.view.setBigUint64(v, from.value, true);
         w.bytes.set(key, v + 8);
@@ -501,7 +506,8 @@ export class ChainStore implements CoinView {
         const sym = b.symbol.toString('latin1');
         if (issued.has(sym) || opts.pendingAssets?.has(sym) || this.db.asset.doesExist(b.symbol)) return;
         issued.add(sym);
-        const { k, v } = w.op('asset', b.symbol.length, 40);
+        const k = w.op('asset', b.symbol.length, 40);
+        const v = k + b.symbol.length + 4;
         w.bytes.set(b.symbol, k);
         w.view.setUint32(v, height, true);
         w.bytes.set(tx.hash(), v + 4);
@@ -715,8 +721,11 @@ export class StoreWrite {
     this.view = new DataView(this.bytes.buffer);
   }
 
-  /** Reserve one change; `valueLength` −1 for a remove. Returns the key and value offsets in `bytes`. */
-  op(table: TableName, keyLength: number, valueLength: number): { k: number; v: number } {
+  /**
+   * Reserve one change; `valueLength` −1 for a remove. Returns the key's offset in `bytes`; the
+   * value follows the key and its length word, at key offset + keyLength + 4 (no object per op).
+   */
+  op(table: TableName, keyLength: number, valueLength: number): number {
     const need = 9 + keyLength + Math.max(0, valueLength);
     if (this.length + need > this.bytes.length) this.grow(this.length + need);
     const at = this.length;
@@ -724,17 +733,17 @@ export class StoreWrite {
     this.view.setUint32(at + 1, keyLength, true);
     this.view.setInt32(at + 5 + keyLength, valueLength, true);
     this.length = at + need;
-    return { k: at + 5, v: at + 9 + keyLength };
+    return at + 5;
   }
 
   put(table: TableName, key: Uint8Array, value: Uint8Array): void {
-    const { k, v } = this.op(table, key.length, value.length);
+    const k = this.op(table, key.length, value.length);
     this.bytes.set(key, k);
-    this.bytes.set(value, v);
+    this.bytes.set(value, k + key.length + 4);
   }
 
   remove(table: TableName, key: Uint8Array): void {
-    const { k } = this.op(table, key.length, -1); // op() may replace `bytes`: read it after
+    const k = this.op(table, key.length, -1); // op() may replace `bytes`: read it after
     this.bytes.set(key, k);
   }
 

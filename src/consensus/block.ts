@@ -340,6 +340,8 @@ export function connectBlockInputs(block: Block, view: CoinView, ctx: ConnectCon
     txIndex: 0,
     spentHere,
     lockHeightOf: undefined,
+    spentOut: spent,
+    scriptJobsOut: scriptJobs,
   };
 
   for (let t = 0; t < txs.length; t++) {
@@ -348,8 +350,6 @@ export function connectBlockInputs(block: Block, view: CoinView, ctx: ConnectCon
     txCtx.coinstake = pos && t === 1 && t < lead;
     txCtx.txIndex = t;
     const r = connectTxInputs(tx, lookup, txCtx);
-    for (const s of r.spent) spent.push(s);
-    for (const j of r.scriptJobs) scriptJobs.push(j);
     fees += r.fee;
     p2shSigops += r.p2shSigops;
     if (fees > MAX_MONEY) throw new VerifyError('fees_out_of_range', 'block fees above max_money', 100, { txIndex: t });
@@ -382,12 +382,16 @@ export interface TxInputContext {
    * reference's mempool gives pool parents height 0 (§5.6 [Q]).
    */
   lockHeightOf?: (coin: Coin, own: boolean) => number;
+  /** Where to append the spent coins and script jobs (a block's lists); else the result gets its own. */
+  spentOut?: SpentCoin[];
+  scriptJobsOut?: ScriptJob[];
 }
 
 export interface TxInputResult {
   fee: bigint;
-  /** Coins spent that existed before (not created by the same block). */
+  /** Coins spent that existed before (not created by the same block); ctx.spentOut when given. */
   spent: SpentCoin[];
+  /** ctx.scriptJobsOut when given. */
   scriptJobs: ScriptJob[];
   p2shSigops: number;
 }
@@ -407,34 +411,34 @@ export function connectTxInputs(
   const { network, height } = ctx;
   const t = ctx.txIndex ?? 0;
   const spentHere = ctx.spentHere ?? new Set<string>();
-  const spent: SpentCoin[] = [];
-  const scriptJobs: ScriptJob[] = [];
+  const spent = ctx.spentOut ?? [];
+  const scriptJobs = ctx.scriptJobsOut ?? [];
   let p2shSigops = 0;
   let valueIn = 0n;
-  const prevHeights: number[] = [];
+  // Only relative locks read the previous heights, and only from transaction version 2 (§5.6).
+  const prevHeights: number[] = tx.version >= TX_VERSION.CHECK_OUTPUT_SCRIPT ? [] : NO_HEIGHTS;
   for (let n = 0; n < tx.inputs.length; n++) {
     const input = tx.inputs[n];
     const key = input.prevout.toKey();
     const skey = input.prevout.keyString();
-    const where = { txIndex: t, inputIndex: n };
-    if (spentHere.has(skey)) throw new VerifyError('double_spend', `${input.prevout} spent twice`, 100, where);
+    if (spentHere.has(skey)) throw new VerifyError('double_spend', `${input.prevout} spent twice`, 100, inputAt(t, n));
     spentHere.add(skey);
     const found = lookup(input.prevout);
     if (!found) {
       const existed = ctx.outputExisted?.(input.prevout) ?? false;
-      throw new VerifyError(existed ? 'double_spend' : 'input_not_found', `${input.prevout} is ${existed ? 'already spent' : 'unknown'}`, 100, where);
+      throw new VerifyError(existed ? 'double_spend' : 'input_not_found', `${input.prevout} is ${existed ? 'already spent' : 'unknown'}`, 100, inputAt(t, n));
     }
     const { coin, own } = found;
     if (!own) spent.push({ key, coin, keyText: skey });
-    if (coin.value > MAX_MONEY) throw new VerifyError('output_value_overflow', 'previous output value above max_money', 100, where);
+    if (coin.value > MAX_MONEY) throw new VerifyError('output_value_overflow', 'previous output value above max_money', 100, inputAt(t, n));
     if (coin.coinbase && ctx.maturityHeight - coin.height < network.coinbaseMaturity) {
-      throw new VerifyError('coinbase_maturity', `spends a coinbase from height ${coin.height} before maturity (${network.coinbaseMaturity})`, 100, where);
+      throw new VerifyError('coinbase_maturity', `spends a coinbase from height ${coin.height} before maturity (${network.coinbaseMaturity})`, 100, inputAt(t, n));
     }
-    checkDepositSpend(input.script, coin, height, where);
+    checkDepositSpend(input.script, coin, height, t, n);
     valueIn += coin.value;
-    if (valueIn > MAX_MONEY) throw new VerifyError('output_value_overflow', 'input total above max_money', 100, where);
-    prevHeights.push(ctx.lockHeightOf ? ctx.lockHeightOf(coin, own) : coin.height);
-    if (isPayScriptHash(coin.script)) p2shSigops += p2shSigopCount(input.script, where);
+    if (valueIn > MAX_MONEY) throw new VerifyError('output_value_overflow', 'input total above max_money', 100, inputAt(t, n));
+    if (prevHeights !== NO_HEIGHTS) prevHeights.push(ctx.lockHeightOf ? ctx.lockHeightOf(coin, own) : coin.height);
+    if (isPayScriptHash(coin.script)) p2shSigops += p2shSigopCount(input.script, t, n);
     scriptJobs.push({ txIndex: t, inputIndex: n, prevScript: coin.script, prevValue: coin.value });
   }
   let valueOut = 0n;
@@ -452,6 +456,14 @@ export function connectTxInputs(
   }
   return { fee, spent, scriptJobs, p2shSigops };
 }
+
+/** A rejection's position (built only when rejecting: connection runs once per input). */
+function inputAt(txIndex: number, inputIndex: number): { txIndex: number; inputIndex: number } {
+  return { txIndex, inputIndex };
+}
+
+/** The previous heights of a transaction before version 2, which never reads them. */
+const NO_HEIGHTS: number[] = [];
 
 function firstPushNumber(script: Script): number | null {
   const ops = script.ops;
@@ -471,15 +483,15 @@ function sameAddress(a: Script, b: Script, network: Network): boolean {
  * pattern `<sig> <pubkey> <lock>` (a leading extra push escapes it — kept as
  * the reference has it); P2SH previous outputs are exempt.
  */
-function checkDepositSpend(inputScript: Script, coin: Coin, height: number, where: { txIndex: number; inputIndex: number }): void {
+function checkDepositSpend(inputScript: Script, coin: Coin, height: number, t: number, n: number): void {
   // The pattern has exactly three operations; counting first skips classifying every ordinary spend.
   if (inputScript.opCount() !== 3 || inputScript.pattern() !== 'sign_key_hash_with_lock_height') return;
   if (isPayScriptHash(coin.script)) return;
   const data = inputScript.ops![2].data ?? Buffer.alloc(0);
   const lock = decodeScriptNum(data, 4, true);
-  if (lock === null) throw new VerifyError('invalid_input_script_lock_height', 'lock height push is not a minimal script number', 100, where);
+  if (lock === null) throw new VerifyError('invalid_input_script_lock_height', 'lock height push is not a minimal script number', 100, inputAt(t, n));
   if (lock > BigInt(height - 1 - coin.height)) {
-    throw new VerifyError('invalid_input_script_lock_height', `deposit from height ${coin.height} locked for ${lock} blocks`, 100, where);
+    throw new VerifyError('invalid_input_script_lock_height', `deposit from height ${coin.height} locked for ${lock} blocks`, 100, inputAt(t, n));
   }
 }
 
@@ -494,12 +506,12 @@ function isPayScriptHash(script: Script): boolean {
 }
 
 /** Accurate sigops of the redeem script (last push), parsed strictly: a parse failure invalidates the block. */
-function p2shSigopCount(inputScript: Script, where: { txIndex: number; inputIndex: number }): number {
+function p2shSigopCount(inputScript: Script, t: number, n: number): number {
   const ops = inputScript.ops;
   const last = ops && ops.length > 0 ? ops[ops.length - 1].data : null;
   if (!last) return 0;
   const inner = parseOps(last);
-  if (!inner) throw new VerifyError('validate_inputs_failed', 'P2SH redeem script does not parse', 100, where);
+  if (!inner) throw new VerifyError('validate_inputs_failed', 'P2SH redeem script does not parse', 100, inputAt(t, n));
   return new Script(last).sigopCount(true);
 }
 
