@@ -136,6 +136,44 @@ interface PendingConnect {
   scripts: Promise<void>;
 }
 
+/** A block of a pipeline run, in flight: rules passed on the overlay, scripts and proof of work pending. */
+type Flight = PendingConnect & { entry: QueuedBlock; headerStored: boolean; pow: Promise<void>; written: string[] };
+
+/** The state of one pipeline run (Chain.pipeline), shared by its steps. */
+interface PipelineRun {
+  group: BlockGroup;
+  /** Group position the run started at. */
+  start: number;
+  /** Group position of the next handed-in block to take. */
+  next: number;
+  inFlight: Flight[];
+  view: OverlayView;
+  /** Transactions of the blocks in flight, as the tx index will have them once committed. */
+  pendingTx: Map<string, { height: number; outputs: number }>;
+  /** Blocks committed by this run (they are the main chain from the run's start up to the tip). */
+  committedCount: number;
+  /** Handed-in blocks judged so far. */
+  resolved: number;
+  /** Verdicts wait until the run ends (set once the run takes blocks nobody handed in). */
+  deferring: boolean;
+  deferred: (() => void)[];
+  /** Blocks whose transaction is on the store's commit thread, oldest first. */
+  committing: { p: Flight; done: Promise<void>; assets: string[] }[];
+  /** Asset symbols registered by blocks not committed yet (prepareConnect reads the table). */
+  pendingAssets: Set<string>;
+}
+
+/** The error proof of work gives (null when it passes). */
+async function powError(pow: Promise<void>): Promise<VerifyError | null> {
+  try {
+    await pow;
+    return null;
+  } catch (err) {
+    if (err instanceof VerifyError) return err;
+    throw err;
+  }
+}
+
 /**
  * Blocks of one connect path validated ahead of the oldest unsettled one, so
  * the main thread checks the next block's rules while the workers verify the
@@ -591,107 +629,27 @@ export class Chain {
    * many entries it resolved (0: the first does not extend the tip).
    */
   private async pipeline(group: BlockGroup, start: number): Promise<number> {
-    type Flight = PendingConnect & { entry: QueuedBlock; headerStored: boolean; pow: Promise<void>; written: string[] };
-    const inFlight: Flight[] = [];
-    const view = new OverlayView(this.store);
-    /** Transactions of the blocks in flight, as the tx index will have them once committed. */
-    const pendingTx = new Map<string, { height: number; outputs: number }>();
-    /** Blocks committed by this run (they are the main chain from start0 up to the tip). */
-    let committedCount = 0;
-    let resolved = 0;
+    const run: PipelineRun = {
+      group,
+      start,
+      next: start,
+      inFlight: [],
+      view: new OverlayView(this.store),
+      pendingTx: new Map(),
+      committedCount: 0,
+      resolved: 0,
+      deferring: false,
+      deferred: [],
+      committing: [],
+      pendingAssets: new Set(),
+    };
+    const { inFlight, view, pendingTx } = run;
     let parent = this.tipRecord;
     const start0 = parent;
-    let next = start;
     /** A block whose own rules failed before it went in flight: judged once the blocks before it settle. */
     let stopper: { entry: QueuedBlock; rec: HeaderRecord | null; headerStored: boolean; pow: Promise<void>; error: VerifyError } | null = null;
     let failed = false;
     let anyHeaderStored = false;
-
-    let deferring = false;
-    const deferred: (() => void)[] = [];
-    const verdict = (entry: QueuedBlock, result: AddBlockResult) => {
-      if (entry.source) return;
-      resolved++;
-      // Handed-in blocks are judged in order: the ones judged can go (a deferred verdict keeps only its resolve).
-      group.releaseBefore(start + resolved);
-      const resolve = entry.resolve;
-      if (deferring) deferred.push(() => resolve(result));
-      else resolve(result);
-    };
-    /** The error proof of work gives (null when it passes). */
-    const powError = async (pow: Promise<void>): Promise<VerifyError | null> => {
-      try {
-        await pow;
-        return null;
-      } catch (err) {
-        if (err instanceof VerifyError) return err;
-        throw err;
-      }
-    };
-    /** Blocks whose transaction is on the store's commit thread, oldest first. */
-    const committing: { p: Flight; done: Promise<void>; assets: string[] }[] = [];
-    /** Asset symbols registered by blocks not committed yet (prepareConnect reads the table). */
-    const pendingAssets = new Set<string>();
-    /** A committed block becomes the tip: caches, events, its caller's verdict. */
-    const afterCommit = async (p: Flight, assets: readonly string[]): Promise<void> => {
-      this.unstored.delete(p.rec.hash.toString('latin1'));
-      for (const tx of p.block.txs) {
-        const k = tx.hashKey();
-        if (pendingTx.get(k)?.height === p.rec.height) pendingTx.delete(k);
-      }
-      for (const a of assets) pendingAssets.delete(a);
-      view.forget(p.written, p.rec.height);
-      this.tipRecord = p.rec;
-      if (p.rec.work > this.bestHeaderRecord.work) this.bestHeaderRecord = p.rec;
-      committedCount++;
-      await this.bus.emit('chain:block:connected', { height: p.rec.height, hash: p.rec.hash, block: p.block });
-      await this.bus.emit('chain:tip', { height: p.rec.height, hash: p.rec.hash, header: p.rec.header });
-      verdict(p.entry, { status: 'connected', hash: p.rec.hash, height: p.rec.height });
-    };
-    /** Wait for the oldest commit on the commit thread (a failed commit is fatal and propagates). */
-    const finishCommit = async (): Promise<void> => {
-      const c = committing.shift()!;
-      await c.done;
-      await afterCommit(c.p, c.assets);
-    };
-    const drainCommits = async (): Promise<void> => {
-      while (committing.length > 0) await finishCommit();
-    };
-    const settle = async (): Promise<boolean> => {
-      const p = inFlight.shift()!;
-      const raw = p.entry.source === 'stored' ? undefined : p.entry.raw;
-      const write = this.store.prepareConnect(p.block, p.rec, p.spent, { raw, newHeader: !p.headerStored, pendingAssets });
-      const bad = await powError(p.pow);
-      if (bad) {
-        // Nothing is stored for a block without valid proof of work (as addBlockLocked).
-        await drainCommits();
-        verdict(p.entry, { status: 'invalid', hash: p.rec.hash, error: bad });
-        return false;
-      }
-      try {
-        await p.scripts;
-      } catch (err) {
-        if (!(err instanceof VerifyError)) throw err;
-        this.log.warn({ height: p.rec.height, hash: hashToHex(p.rec.hash), code: err.code, msg: err.message }, 'block failed validation');
-        await drainCommits();
-        if (!p.headerStored) this.store.putHeaders([p.rec]);
-        this.markInvalid(p.rec);
-        verdict(p.entry, { status: 'invalid', hash: p.rec.hash, height: p.rec.height, error: err });
-        return false;
-      }
-      for (const a of write.assets) pendingAssets.add(a);
-      if (inFlight.length > 0 || committing.length > 0 || next < group.length) {
-        // More blocks to check: the commit thread writes this one meanwhile.
-        const done = this.store.commitAsync(write);
-        done.catch(() => undefined);
-        committing.push({ p, done, assets: write.assets });
-        while (committing.length > COMMIT_DEPTH) await finishCommit();
-      } else {
-        this.store.commit(write);
-        await afterCommit(p, write.assets);
-      }
-      return true;
-    };
 
     try {
       for (;;) {
@@ -700,8 +658,8 @@ export class Chain {
         // the order in which addBlockLocked would connect them.
         // (Never on top of the tip the pipeline started from: blocks disconnected from it stay where they are.)
         const found: QueuedBlock | null = !failed && !stopper && parent !== start0 ? (this.onlyStoredChild(parent) ?? this.onlyOrphanChild(parent.hash)) : null;
-        if (found || (!failed && !stopper && next < group.length)) {
-          const entry: QueuedBlock = found ?? group.at(next);
+        if (found || (!failed && !stopper && run.next < group.length)) {
+          const entry: QueuedBlock = found ?? group.at(run.next);
           const { block } = entry;
           const hash = block.hash();
           const key = hash.toString('latin1');
@@ -709,14 +667,14 @@ export class Chain {
           const unusable = stored && (stored.invalid || (stored.has(STATUS.HAS_BLOCK) && entry.source !== 'stored'));
           if (!block.header.prevHash.equals(parent.hash) || (!found && this.orphans.has(key)) || this.unstored.has(key) || unusable) {
             if (inFlight.length === 0) break;
-            failed = !(await settle());
+            failed = !(await this.settleOldest(run));
             continue;
           }
           if (found) {
             if (found.source === 'orphan') this.removeOrphan(key);
             // Callers see their block's verdict after the blocks it unlocked, as without the pipeline.
-            deferring = true;
-          } else next++;
+            run.deferring = true;
+          } else run.next++;
           let rec = stored;
           let pow: Promise<void> = Promise.resolve();
           try {
@@ -742,14 +700,14 @@ export class Chain {
             if (!(err instanceof VerifyError)) throw err;
             stopper = { entry, rec, headerStored: stored !== null, pow, error: err };
           }
-          while (!failed && inFlight.length > PIPELINE_DEPTH) failed = !(await settle());
+          while (!failed && inFlight.length > PIPELINE_DEPTH) failed = !(await this.settleOldest(run));
           continue;
         }
         if (failed || inFlight.length === 0) break;
         // Nothing new to take: settling the oldest block gives callers time to hand in more.
-        failed = !(await settle());
+        failed = !(await this.settleOldest(run));
       }
-      await drainCommits();
+      await this.drainCommits(run);
       // A block whose own rules failed is judged as addBlockLocked would, unless a block before it failed first.
       if (stopper && !failed) {
         const { entry, rec } = stopper;
@@ -757,7 +715,7 @@ export class Chain {
         const keepsRecord = rec !== null && error.code !== 'proof_of_work';
         if (keepsRecord && !stopper.headerStored) this.store.putHeaders([rec]);
         if (keepsRecord && !NOT_PERMANENT.has(error.code)) this.markInvalid(rec);
-        verdict(entry, { status: 'invalid', hash: entry.block.hash(), height: keepsRecord ? rec.height : undefined, error });
+        this.pipelineVerdict(run, entry, { status: 'invalid', hash: entry.block.hash(), height: keepsRecord ? rec.height : undefined, error });
       }
     } finally {
       // Never leave the lock with commits in flight (after an error: the store's own state decides the tip on reopen).
@@ -772,11 +730,93 @@ export class Chain {
     }
     // Blocks stored ahead (headers first) may continue the chain; other orphans may hang below it.
     // Orphans waiting on a block this run committed (found before a reorganization may move the tip).
-    const orphanParents = committedCount > 0 ? this.orphanParentsOnMainChain(start0.height, this.tipRecord.height) : [];
-    if (committedCount > 0 && anyHeaderStored && !failed) await this.activateBestChain(this.tipRecord);
+    const orphanParents = run.committedCount > 0 ? this.orphanParentsOnMainChain(start0.height, this.tipRecord.height) : [];
+    if (run.committedCount > 0 && anyHeaderStored && !failed) await this.activateBestChain(this.tipRecord);
     for (const hash of orphanParents) await this.resolveOrphans(hash);
-    for (const resolve of deferred) resolve();
-    return resolved;
+    for (const resolve of run.deferred) resolve();
+    return run.resolved;
+  }
+
+  /*
+   * The pipeline's steps are methods over its run's state, not closures made per run: closures
+   * made per run were compiled again for every run (the connect bench measured those compiles on
+   * the V8 helper threads); methods are compiled once.
+   */
+
+  /** A handed-in block's verdict, in order (nobody awaits a block the pipeline found itself). */
+  private pipelineVerdict(run: PipelineRun, entry: QueuedBlock, result: AddBlockResult): void {
+    if (entry.source) return;
+    run.resolved++;
+    // Handed-in blocks are judged in order: the ones judged can go (a deferred verdict keeps only its resolve).
+    run.group.releaseBefore(run.start + run.resolved);
+    const resolve = entry.resolve;
+    if (run.deferring) run.deferred.push(() => resolve(result));
+    else resolve(result);
+  }
+
+  /** A committed block becomes the tip: caches, events, its caller's verdict. */
+  private async afterPipelineCommit(run: PipelineRun, p: Flight, assets: readonly string[]): Promise<void> {
+    this.unstored.delete(p.rec.hash.toString('latin1'));
+    for (const tx of p.block.txs) {
+      const k = tx.hashKey();
+      if (run.pendingTx.get(k)?.height === p.rec.height) run.pendingTx.delete(k);
+    }
+    for (const a of assets) run.pendingAssets.delete(a);
+    run.view.forget(p.written, p.rec.height);
+    this.tipRecord = p.rec;
+    if (p.rec.work > this.bestHeaderRecord.work) this.bestHeaderRecord = p.rec;
+    run.committedCount++;
+    await this.bus.emit('chain:block:connected', { height: p.rec.height, hash: p.rec.hash, block: p.block });
+    await this.bus.emit('chain:tip', { height: p.rec.height, hash: p.rec.hash, header: p.rec.header });
+    this.pipelineVerdict(run, p.entry, { status: 'connected', hash: p.rec.hash, height: p.rec.height });
+  }
+
+  /** Wait for the oldest commit on the commit thread (a failed commit is fatal and propagates). */
+  private async finishCommit(run: PipelineRun): Promise<void> {
+    const c = run.committing.shift()!;
+    await c.done;
+    await this.afterPipelineCommit(run, c.p, c.assets);
+  }
+
+  private async drainCommits(run: PipelineRun): Promise<void> {
+    while (run.committing.length > 0) await this.finishCommit(run);
+  }
+
+  /** Settle the oldest block in flight: its proof of work and scripts, then its commit. False when it failed. */
+  private async settleOldest(run: PipelineRun): Promise<boolean> {
+    const p = run.inFlight.shift()!;
+    const raw = p.entry.source === 'stored' ? undefined : p.entry.raw;
+    const write = this.store.prepareConnect(p.block, p.rec, p.spent, { raw, newHeader: !p.headerStored, pendingAssets: run.pendingAssets });
+    const bad = await powError(p.pow);
+    if (bad) {
+      // Nothing is stored for a block without valid proof of work (as addBlockLocked).
+      await this.drainCommits(run);
+      this.pipelineVerdict(run, p.entry, { status: 'invalid', hash: p.rec.hash, error: bad });
+      return false;
+    }
+    try {
+      await p.scripts;
+    } catch (err) {
+      if (!(err instanceof VerifyError)) throw err;
+      this.log.warn({ height: p.rec.height, hash: hashToHex(p.rec.hash), code: err.code, msg: err.message }, 'block failed validation');
+      await this.drainCommits(run);
+      if (!p.headerStored) this.store.putHeaders([p.rec]);
+      this.markInvalid(p.rec);
+      this.pipelineVerdict(run, p.entry, { status: 'invalid', hash: p.rec.hash, height: p.rec.height, error: err });
+      return false;
+    }
+    for (const a of write.assets) run.pendingAssets.add(a);
+    if (run.inFlight.length > 0 || run.committing.length > 0 || run.next < run.group.length) {
+      // More blocks to check: the commit thread writes this one meanwhile.
+      const done = this.store.commitAsync(write);
+      done.catch(() => undefined);
+      run.committing.push({ p, done, assets: write.assets });
+      while (run.committing.length > COMMIT_DEPTH) await this.finishCommit(run);
+    } else {
+      this.store.commit(write);
+      await this.afterPipelineCommit(run, p, write.assets);
+    }
+    return true;
   }
 
   /**

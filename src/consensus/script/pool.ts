@@ -112,7 +112,8 @@ export class ScriptVerifierPool {
       const target = this.batchInputs ?? Math.min(MAX_BATCH_INPUTS, Math.max(MIN_BATCH_INPUTS, Math.ceil(totalInputs / (this.size * 4))));
       let current: Batch | null = null;
       let currentInputs = 0;
-      jobs.forEach((job, index) => {
+      for (let index = 0; index < jobs.length; index++) {
+        const job = jobs[index];
         if (!current) {
           current = { id: this.nextBatchId++, call, jobIndexes: [], jobs: [] };
           currentInputs = 0;
@@ -125,7 +126,7 @@ export class ScriptVerifierPool {
           call.batchesLeft++;
           current = null;
         }
-      });
+      }
       if (current) {
         this.queue.push(current);
         call.batchesLeft++;
@@ -218,13 +219,11 @@ export class ScriptVerifierPool {
     } else if (!call.settled) {
       if ('ok' in response) {
         // Every input passed (and each job has a verdict per previous script): rebuild them here.
-        batch.jobIndexes.forEach((jobIndex, k) => {
-          call.results[jobIndex] = new Array<VerifyResult>(batch.jobs[k].prevScripts.length).fill(VERIFY_OK);
-        });
+        for (let k = 0; k < batch.jobIndexes.length; k++) {
+          call.results[batch.jobIndexes[k]] = new Array<VerifyResult>(batch.jobs[k].prevScripts.length).fill(VERIFY_OK);
+        }
       } else {
-        batch.jobIndexes.forEach((jobIndex, k) => {
-          call.results[jobIndex] = response.results[k].map(fromWire);
-        });
+        for (let k = 0; k < batch.jobIndexes.length; k++) call.results[batch.jobIndexes[k]] = response.results[k].map(fromWire);
       }
       if (--call.batchesLeft === 0) {
         call.settled = true;
