@@ -423,7 +423,7 @@ export class ChainStore implements CoinView {
       const raw = tx.toRaw();
       // Tx index: height u32 ‖ block hash ‖ offset u32 ‖ length u32 ‖ index u32 ‖ outputs u32 (records.ts).
       let k = w.op('tx', 32, 52);
-      let v = k + 36;
+      let v = w.valueOffset;
       w.bytes.set(txid, k);
       w.view.setUint32(v, height, true);
       w.bytes.set(hash, v + 4);
@@ -444,7 +444,7 @@ export class ChainStore implements CoinView {
         const hasAddr = writeAddress(out.script, this.network, addr);
         if (hasAddr) {
           k = w.op('addr', 62, 8);
-          v = k + 66;
+          v = w.valueOffset;
           writeAddrHistoryKey(w, k, addr, height, txid, 0, i);
           w.view.setBigUint64(v, out.value, true);
         }
@@ -457,7 +457,7 @@ export class ChainStore implements CoinView {
         }
         // Coin: height u32 ‖ flags u8 ‖ output (coin.ts).
         k = w.op('coin', 36, 5 + size);
-        v = k + 40;
+        v = w.valueOffset;
         w.bytes.set(txid, k);
         w.view.setUint32(k + 32, i, true);
         w.view.setUint32(v, height, true);
@@ -466,7 +466,7 @@ export class ChainStore implements CoinView {
         if (hasAddr) {
           // Address coin: address ‖ outpoint → height u32 ‖ value u64 ‖ flags u8.
           k = w.op('addrcoin', 57, 13);
-          v = k + 61;
+          v = w.valueOffset;
           w.bytes.set(addr, k);
           w.bytes.set(txid, k + 21);
           w.view.setUint32(k + 53, i, true);
@@ -497,7 +497,7 @@ export class ChainStore implements CoinView {
           w.bytes.set(key, k + 21);
         }
         const k = w.op('addr', 62, 44);
-        const v = k + 66;
+        const v = w.valueOffset;
         writeAddrHistoryKey(w, k, addr, height, txid, 1, n);
         w.view.setBigUint64(v, from.value, true);
         w.bytes.set(key, v + 8);
@@ -505,22 +505,22 @@ export class ChainStore implements CoinView {
     }
     // Asset registry: the first primary issue of each symbol (business rules come later, docs/consensus.md).
     const issued = new Set<string>();
-    txs.forEach((tx) => {
-      tx.outputs.forEach((o, i) => {
-        const b = o.attachment.body;
-        if (b.kind !== 'asset_issue' || b.secondaryIssueThreshold >= 128 || b.symbol.length === 0) return;
+    for (const tx of txs) {
+      for (let i = 0; i < tx.outputs.length; i++) {
+        const b = tx.outputs[i].attachment.body;
+        if (b.kind !== 'asset_issue' || b.secondaryIssueThreshold >= 128 || b.symbol.length === 0) continue;
         const sym = b.symbol.toString('latin1');
-        if (issued.has(sym) || opts.pendingAssets?.has(sym) || this.db.asset.doesExist(b.symbol)) return;
+        if (issued.has(sym) || opts.pendingAssets?.has(sym) || this.db.asset.doesExist(b.symbol)) continue;
         issued.add(sym);
         const k = w.op('asset', b.symbol.length, 40);
-        const v = k + b.symbol.length + 4;
+        const v = w.valueOffset;
         w.bytes.set(b.symbol, k);
         w.view.setUint32(v, height, true);
         w.bytes.set(tx.hash(), v + 4);
         w.view.setUint32(v + 36, i, true);
         w.assets.push(sym);
-      });
-    });
+      }
+    }
     const status = record.status | STATUS.BLOCK_VALID | STATUS.HAS_BLOCK | STATUS.HEADER_VALID;
     const txCount = txs.length;
     w.put('undo', hash, encodeUndo(spent));
@@ -727,9 +727,12 @@ export class StoreWrite {
     this.view = new DataView(this.bytes.buffer);
   }
 
+  /** Where the value of the change op() reserved last goes in `bytes`. */
+  valueOffset = 0;
+
   /**
-   * Reserve one change; `valueLength` −1 for a remove. Returns the key's offset in `bytes`; the
-   * value follows the key and its length word, at key offset + keyLength + 4 (no object per op).
+   * Reserve one change; `valueLength` −1 for a remove. Returns the key's offset in `bytes` and
+   * sets valueOffset (two numbers, no object per op).
    */
   op(table: TableName, keyLength: number, valueLength: number): number {
     const need = 9 + keyLength + Math.max(0, valueLength);
@@ -739,13 +742,14 @@ export class StoreWrite {
     this.view.setUint32(at + 1, keyLength, true);
     this.view.setInt32(at + 5 + keyLength, valueLength, true);
     this.length = at + need;
+    this.valueOffset = at + 9 + keyLength;
     return at + 5;
   }
 
   put(table: TableName, key: Uint8Array, value: Uint8Array): void {
     const k = this.op(table, key.length, value.length);
     this.bytes.set(key, k);
-    this.bytes.set(value, k + key.length + 4);
+    this.bytes.set(value, this.valueOffset);
   }
 
   remove(table: TableName, key: Uint8Array): void {
