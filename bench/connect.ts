@@ -26,7 +26,13 @@
  * CPU per measurement (Linux), which shows where connection's time goes.
  *
  * The machine is noisy: the measurements take turns every --slice
- * blocks (default 25) and the figures are medians over rounds. The last output line is one JSON object.
+ * blocks (default 100) and the figures are medians over rounds. Each turn
+ * of the chain starts with its pipeline empty and ends by draining it,
+ * which a syncing node, connecting blocks as they stream in, does not pay:
+ * with 25-block turns the fills and drains left 7.7% of the script
+ * workers' capacity unused, against 1.9% within the turns (docs/storage.md).
+ * `script_workers_idle_connect_pct` is that unused share, as the pool counts it.
+ * The last output line is one JSON object.
  */
 import { mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
@@ -63,7 +69,7 @@ const NO_SYNC = process.argv.includes('--no-sync');
 /** addBlock calls outstanding at once (1 = each block awaited before the next is handed in). */
 const WINDOW = argInt('--window', 8);
 /** Blocks per turn of each measurement. */
-const SLICE = argInt('--slice', 25);
+const SLICE = argInt('--slice', 100);
 /** Diagnostics only (e.g. under --cpu-prof): run just these measurements, comma-separated. */
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : null;
 const FEE = 10_000n;
@@ -212,13 +218,18 @@ async function buildWorkload(): Promise<Workload> {
 interface Session {
   run(from: number, to: number): Promise<number>;
   close(): Promise<void>;
+  /** Script-worker idle milliseconds (summed over workers) inside the last run's timed region, for sessions that use the script pool. */
+  idleMs?: number;
 }
+
+/** The script pool's idle-time counter (ScriptVerifierPool.idleMilliseconds). */
+type IdleClock = () => number;
 
 /** Accepts every script at once: what connection costs besides the signature checks. */
 const NO_SCRIPTS: ScriptVerifier = { verifyScripts: async () => ({ ok: true }) };
 
 /** Chain.addBlock into a fresh store, the setup connected untimed. */
-async function connectSession(w: Workload, scripts: ScriptVerifier, window: number): Promise<Session> {
+async function connectSession(w: Workload, scripts: ScriptVerifier, window: number, idle?: IdleClock): Promise<Session> {
   const dir = mkdtempSync(join(tmpdir(), 'mvs-bench-connect-'));
   const store = new ChainStore({ path: dir, network: regtest, noSync: NO_SYNC });
   const chain = new Chain({ store, network: regtest, bus: new EventBus(), pow: new TestPow(), scripts, now: () => 2 ** 31 });
@@ -228,9 +239,10 @@ async function connectSession(w: Workload, scripts: ScriptVerifier, window: numb
     if (r.status !== 'connected') throw new Error(`setup block ${r.height}: ${r.status} ${r.error?.message}`);
   }
   let ran = false;
-  return {
+  const session: Session = {
     async run(from, to) {
       ran = true;
+      const idle0 = idle?.() ?? 0;
       const start = performance.now();
       // Up to `window` blocks handed in ahead, as downloaded blocks reach the chain during sync.
       const outstanding: Promise<AddBlockResult>[] = [];
@@ -245,7 +257,9 @@ async function connectSession(w: Workload, scripts: ScriptVerifier, window: numb
         if (outstanding.length >= window) check(await outstanding.shift()!);
       }
       for (const p of outstanding) check(await p);
-      return (performance.now() - start) / 1000;
+      const seconds = (performance.now() - start) / 1000;
+      if (idle) session.idleMs = idle() - idle0;
+      return seconds;
     },
     async close() {
       const expected = SPENDS + w.setup.length + w.raws.length + 1 - fundingInputs(w);
@@ -255,6 +269,7 @@ async function connectSession(w: Workload, scripts: ScriptVerifier, window: numb
       if (ran && got !== expected) throw new Error(`unexpected UTXO count ${got} (expected ${expected})`);
     },
   };
+  return session;
 }
 
 /** Coinbases the fan-out spent. */
@@ -344,18 +359,21 @@ async function lmdbSession(w: Workload): Promise<Session> {
 
 /** The slice's blocks' script checks through the chain's script pool, all handed in at once, no chain. */
 function scriptSession(w: Workload, scripts: PooledScriptVerifier): Session {
-  return {
+  const session: Session = {
     async run(from, to) {
       const blocks = w.raws.slice(from, to).map((raw) => Block.fromRaw(raw));
       const jobs = blocks.map((_, i) => scriptJobs(w, from + i));
+      const idle0 = scripts.pool.idleMilliseconds();
       const start = performance.now();
       const results = await Promise.all(blocks.map((b, i) => scripts.verifyScripts(b.txs, jobs[i])));
       const seconds = (performance.now() - start) / 1000;
+      session.idleMs = scripts.pool.idleMilliseconds() - idle0;
       if (!results.every((r) => r.ok)) throw new Error('script pool: a valid input failed');
       return seconds;
     },
     async close() {},
   };
+  return session;
 }
 
 /** The slice's inputs as bare ECDSA checks through the crypto pool, in one call. */
@@ -391,11 +409,13 @@ async function main(): Promise<void> {
   const kinds = ['connect', 'bookkeeping', 'lmdb', 'scripts', 'verify'] as const;
   const rounds: Record<(typeof kinds)[number], number>[] = [];
   const cpuRounds: Record<(typeof kinds)[number], number>[] = [];
+  /** Per round: the share of the script workers' time with no batch in flight, while connecting and in the script pool alone. */
+  const idleRounds: { connect: number; scripts: number }[] = [];
   // The workload's garbage is not the first round's to collect.
   (globalThis as { gc?: () => void }).gc?.();
   for (let r = 0; r < ROUNDS; r++) {
     const sessions = {
-      connect: await connectSession(w, scripts, WINDOW),
+      connect: await connectSession(w, scripts, WINDOW, () => scripts.pool.idleMilliseconds()),
       bookkeeping: await connectSession(w, NO_SCRIPTS, WINDOW),
       lmdb: await lmdbSession(w),
       scripts: scriptSession(w, scripts),
@@ -404,6 +424,8 @@ async function main(): Promise<void> {
     const total = { connect: 0, bookkeeping: 0, lmdb: 0, scripts: 0, verify: 0 };
     /** CPU seconds of all the process's threads during each measurement (÷ wall time = cores kept busy). */
     const cpu = { connect: 0, bookkeeping: 0, lmdb: 0, scripts: 0, verify: 0 };
+    /** Script-worker milliseconds with no batch in flight, summed over workers. */
+    const idleMs = { connect: 0, scripts: 0 };
     const threads = Object.fromEntries(kinds.map((k) => [k, new Map<string, [string, number, number]>()])) as Record<(typeof kinds)[number], Map<string, [string, number, number]>>;
     for (let from = 0; from < w.raws.length; from += SLICE) {
       const to = Math.min(w.raws.length, from + SLICE);
@@ -413,6 +435,7 @@ async function main(): Promise<void> {
         const before = process.cpuUsage();
         const seconds = await sessions[k].run(from, to);
         const used = process.cpuUsage(before);
+        if (k === 'connect' || k === 'scripts') idleMs[k] += sessions[k].idleMs ?? 0;
         if (ticksBefore) {
           for (const [tid, [name, user, sys]] of threadTicks()) {
             const [, user0, sys0] = ticksBefore.get(tid) ?? [name, 0, 0];
@@ -427,6 +450,8 @@ async function main(): Promise<void> {
     for (const k of kinds) await sessions[k].close();
     rounds.push(total);
     cpuRounds.push(cpu);
+    const idleShare = (k: 'connect' | 'scripts') => idleMs[k] / (total[k] * 1000 * scripts.pool.size);
+    idleRounds.push({ connect: idleShare('connect'), scripts: idleShare('scripts') });
     if (THREADS) {
       for (const k of kinds) {
         const busy = [...threads[k]].filter(([, [, u, s]]) => u + s > 0).sort((a, b) => b[1][1] + b[1][2] - (a[1][1] + a[1][2]));
@@ -435,7 +460,7 @@ async function main(): Promise<void> {
     }
     const rate = (k: (typeof kinds)[number]) => (w.inputs / total[k]).toFixed(0);
     console.log(
-      `round ${r + 1}: connect ${rate('connect')} inputs/s (${(w.raws.length / total.connect).toFixed(1)} blocks/s), without scripts ${rate('bookkeeping')}, lmdb ceiling ${rate('lmdb')}, script pool ${rate('scripts')}/s, ECDSA ${rate('verify')}/s; ratio ${(total.verify / total.connect).toFixed(2)} (vs script pool ${(total.scripts / total.connect).toFixed(2)}); CPU µs/input (cores busy): ${kinds.map((k) => `${k} ${((cpu[k] / w.inputs) * 1e6).toFixed(0)} (${(cpu[k] / total[k]).toFixed(2)})`).join(', ')}`,
+      `round ${r + 1}: connect ${rate('connect')} inputs/s (${(w.raws.length / total.connect).toFixed(1)} blocks/s), without scripts ${rate('bookkeeping')}, lmdb ceiling ${rate('lmdb')}, script pool ${rate('scripts')}/s, ECDSA ${rate('verify')}/s; ratio ${(total.verify / total.connect).toFixed(2)} (vs script pool ${(total.scripts / total.connect).toFixed(2)}); CPU µs/input (cores busy): ${kinds.map((k) => `${k} ${((cpu[k] / w.inputs) * 1e6).toFixed(0)} (${(cpu[k] / total[k]).toFixed(2)})`).join(', ')}; script workers idle: connect ${(idleShare('connect') * 100).toFixed(1)}%, script pool ${(idleShare('scripts') * 100).toFixed(1)}%`,
     );
     (globalThis as { gc?: () => void }).gc?.();
   }
@@ -468,6 +493,9 @@ async function main(): Promise<void> {
       ratio: round2(median(rounds.map((r) => r.verify / r.connect))),
       ratio_vs_script_pool: round2(median(rounds.map((r) => r.scripts / r.connect))),
       script_pool_baseline: `script pool verifying the same inputs without the chain (${backend}, ${WORKERS} workers)`,
+      // Share of the script workers' time with no batch in flight: starvation rather than CPU spent.
+      script_workers_idle_connect_pct: Math.round(median(idleRounds.map((r) => r.connect)) * 1000) / 10,
+      script_workers_idle_scripts_pct: Math.round(median(idleRounds.map((r) => r.scripts)) * 1000) / 10,
       // Process CPU (all threads) per input: where the time goes on a machine this small.
       ...Object.fromEntries(kinds.map((k) => [`cpu_us_per_input_${k}`, Math.round((median(cpuRounds.map((c) => c[k])) / w.inputs) * 1e6)])),
       rounds: ROUNDS,

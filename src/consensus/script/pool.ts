@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { getBackend, getSecp256k1, type BackendName } from '../../crypto/secp256k1/index.js';
 import type { Secp256k1Backend } from '../../crypto/secp256k1/types.js';
 import { VERIFY_OK, type VerifyResult } from './errors.js';
@@ -63,7 +64,10 @@ interface WorkerSlot {
   inFlight: Map<number, Batch>;
   completedBatches: number;
   lastError: Error | null;
-  referenced: boolean;
+  /** A batch is in flight: the worker is ref'd (see setBusy). */
+  busy: boolean;
+  /** performance.now() when the slot last ran out of batches (meaningful while not busy). */
+  idleSince: number;
 }
 
 export class ScriptVerifierPool {
@@ -79,6 +83,8 @@ export class ScriptVerifierPool {
   private brokenReason: string | null = null;
   private consecutiveStartupDeaths = 0;
   private inlineBackend: Secp256k1Backend | null = null;
+  /** Idle time of slots that went busy again or went away (idleMilliseconds adds the ones idle now). */
+  private idleMs = 0;
 
   constructor(options: ScriptVerifierPoolOptions = {}) {
     const size = options.size ?? availableParallelism();
@@ -146,6 +152,20 @@ export class ScriptVerifierPool {
     return this.queue.length + this.slots.reduce((n, s) => n + s.inFlight.size, 0);
   }
 
+  /**
+   * Milliseconds the workers have spent with no batch in flight since the
+   * pool started, summed over workers, as this thread sees it (a reply not
+   * handled yet counts as busy). Differences over an interval, divided by
+   * the interval and `size`, give the share of verification capacity left
+   * unused — starvation, as opposed to CPU spent (bench/connect.ts).
+   */
+  idleMilliseconds(): number {
+    const now = performance.now();
+    let idle = this.idleMs;
+    for (const slot of this.slots) if (!slot.busy) idle += now - slot.idleSince;
+    return idle;
+  }
+
   /** Stop every worker; calls still pending reject with ScriptPoolError. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -161,7 +181,7 @@ export class ScriptVerifierPool {
   private spawn(): WorkerSlot {
     const init: WorkerInit = this.backendName ? { backend: this.backendName } : {};
     const worker = new Worker(this.workerUrl, { workerData: init });
-    const slot: WorkerSlot = { worker, inFlight: new Map(), completedBatches: 0, lastError: null, referenced: true };
+    const slot: WorkerSlot = { worker, inFlight: new Map(), completedBatches: 0, lastError: null, busy: true, idleSince: 0 };
     worker.on('message', (response: BatchResponse) => this.onResponse(slot, response));
     worker.on('error', (error) => {
       slot.lastError = error;
@@ -170,35 +190,46 @@ export class ScriptVerifierPool {
       slot.lastError = error;
     });
     worker.on('exit', (code) => this.onExit(slot, code));
-    this.setReferenced(slot, false);
+    this.setBusy(slot, false);
     return slot;
   }
 
   // An idle worker must not keep the process alive; a busy one must, or a
   // pending verification could be cut short by the event loop emptying.
-  private setReferenced(slot: WorkerSlot, referenced: boolean): void {
-    if (slot.referenced === referenced) return;
-    slot.referenced = referenced;
-    if (referenced) slot.worker.ref();
-    else slot.worker.unref();
+  private setBusy(slot: WorkerSlot, busy: boolean): void {
+    if (slot.busy === busy) return;
+    slot.busy = busy;
+    if (busy) {
+      slot.worker.ref();
+      this.idleMs += performance.now() - slot.idleSince;
+    } else {
+      slot.worker.unref();
+      slot.idleSince = performance.now();
+    }
   }
 
+  /**
+   * Hand queued batches to the workers, each to the one with the fewest in
+   * flight: a block's batches spread over all the workers instead of filling
+   * the first one's queue while the others wait (docs/script.md, "Worker pool").
+   */
   private pump(): void {
-    for (const slot of this.slots) {
-      while (slot.inFlight.size < MAX_BATCHES_IN_FLIGHT_PER_WORKER) {
-        const batch = this.nextLiveBatch();
-        if (!batch) break;
-        try {
-          const request = packBatch(batch.id, batch.jobs);
-          slot.worker.postMessage(request, [request.buffer]);
-          slot.inFlight.set(batch.id, batch);
-        } catch (e) {
-          // Never let one bad call throw out of a message handler.
-          this.failCall(batch.call, new ScriptPoolError(`could not send a batch: ${e instanceof Error ? e.message : String(e)}`));
-        }
+    for (;;) {
+      let slot: WorkerSlot | null = null;
+      for (const s of this.slots) if (s.inFlight.size < MAX_BATCHES_IN_FLIGHT_PER_WORKER && (!slot || s.inFlight.size < slot.inFlight.size)) slot = s;
+      if (!slot) break;
+      const batch = this.nextLiveBatch();
+      if (!batch) break;
+      try {
+        const request = packBatch(batch.id, batch.jobs);
+        slot.worker.postMessage(request, [request.buffer]);
+        slot.inFlight.set(batch.id, batch);
+      } catch (e) {
+        // Never let one bad call throw out of a message handler.
+        this.failCall(batch.call, new ScriptPoolError(`could not send a batch: ${e instanceof Error ? e.message : String(e)}`));
       }
-      this.setReferenced(slot, slot.inFlight.size > 0);
     }
+    for (const slot of this.slots) this.setBusy(slot, slot.inFlight.size > 0);
   }
 
   private nextLiveBatch(): Batch | undefined {
@@ -237,6 +268,7 @@ export class ScriptVerifierPool {
     const index = this.slots.indexOf(slot);
     if (index < 0) return; // closed, or already replaced
     this.slots.splice(index, 1);
+    if (!slot.busy) this.idleMs += performance.now() - slot.idleSince;
     const reason = `script worker exited with code ${exitCode}${slot.lastError ? `: ${slot.lastError.message}` : ''}`;
     for (const batch of slot.inFlight.values()) this.failCall(batch.call, new ScriptPoolError(reason));
     slot.inFlight.clear();

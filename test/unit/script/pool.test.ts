@@ -158,6 +158,42 @@ test('pool: the main thread stays responsive while workers verify', async () => 
   }
 });
 
+
+test('pool: a call\'s batches go to the least-loaded workers, and idle time counts only workers with nothing in flight', async () => {
+  const pool = new ScriptVerifierPool({ size: 2, backend: 'noble', batchInputs: 1 });
+  const slots = (pool as unknown as { slots: { inFlight: Map<number, unknown> }[] }).slots;
+  const busyWait = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+  try {
+    // Both workers idle: idle time grows at two milliseconds per millisecond.
+    const t0 = performance.now();
+    const i0 = pool.idleMilliseconds();
+    busyWait(20);
+    const i1 = pool.idleMilliseconds();
+    const t1 = performance.now();
+    assert.ok(i1 - i0 >= 2 * 20 && i1 - i0 <= 2 * (t1 - t0), `idle grew ${(i1 - i0).toFixed(2)} ms in ${(t1 - t0).toFixed(2)} ms`);
+
+    // Two single-input batches: one per worker (the first worker does not take both).
+    const promise = pool.verifyTransactions(JOBS.slice(0, 2).map((j) => ({ ...j, prevScripts: j.prevScripts.slice(0, 1) })));
+    assert.deepEqual(
+      slots.map((s) => s.inFlight.size),
+      [1, 1],
+    );
+    // Both busy until this thread handles their replies, which it cannot while it spins.
+    const i2 = pool.idleMilliseconds();
+    busyWait(10);
+    assert.ok(pool.idleMilliseconds() - i2 < 1, 'busy workers counted as idle');
+    await promise;
+    // Idle again once the replies are in, and the counter never goes back.
+    const i3 = pool.idleMilliseconds();
+    busyWait(5);
+    assert.ok(pool.idleMilliseconds() >= i3 + 2 * 5 && i3 >= i2);
+  } finally {
+    await pool.close();
+  }
+});
 test('pool: close() rejects pending and later calls with ScriptPoolError', async () => {
   const pool = new ScriptVerifierPool({ size: 1, backend: 'noble', batchInputs: 1 });
   const pending = assert.rejects(pool.verifyTransactions(JOBS), ScriptPoolError);
