@@ -60,6 +60,11 @@ if (!isMainThread && parentPort) {
   const init = workerData as WriterInit;
   const env = open({ path: init.path, maxDbs: init.maxDbs, noSync: init.noSync, encoding: 'binary', keyEncoding: 'binary' });
   const dbs: Database<Buffer, Buffer>[] = TABLES.map((t: TableName) => env.openDB<Buffer, Buffer>(t, { encoding: 'binary', keyEncoding: 'binary' }));
+  // Writes queued behind a failed one were prepared on top of it (block k+1 on block k): applying
+  // them would store a state no chain had — a tip whose parent's changes are missing. After a
+  // failure every later write is refused; the chain treats a failed commit as fatal and reopens
+  // the store at its last committed tip.
+  let failed: string | null = null;
   port.on('message', (request: WriterRequest) => {
     if ('close' in request) {
       // Release this thread's hold on the shared environment before the thread goes.
@@ -67,11 +72,16 @@ if (!isMainThread && parentPort) {
       return;
     }
     let reply: WriterReply;
-    try {
-      env.transactionSync(() => applyOps(request.buffer, request.length, dbs));
-      reply = { id: request.id, ok: true };
-    } catch (err) {
-      reply = { id: request.id, ok: false, error: err instanceof Error ? err.message : String(err) };
+    if (failed !== null) {
+      reply = { id: request.id, ok: false, error: `not applied: an earlier commit failed (${failed})` };
+    } else {
+      try {
+        env.transactionSync(() => applyOps(request.buffer, request.length, dbs));
+        reply = { id: request.id, ok: true };
+      } catch (err) {
+        failed = err instanceof Error ? err.message : String(err);
+        reply = { id: request.id, ok: false, error: failed };
+      }
     }
     port.postMessage(reply);
   });

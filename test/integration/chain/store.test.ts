@@ -87,6 +87,29 @@ test('commitAsync: writes commit in order on the commit thread, become visible, 
   await again.close();
 });
 
+test('commitAsync: after a commit fails, the writes queued behind it are refused, not applied on top of it', async () => {
+  const dir = freshDir();
+  const store = new ChainStore({ path: dir, network: regtest });
+  const ok = new StoreWrite();
+  ok.put('coin', key(1), Buffer.from([1]));
+  // A key beyond LMDB's limit makes the transaction throw, as a full disk or map would.
+  const bad = new StoreWrite();
+  bad.put('coin', key(2), Buffer.from([2]));
+  bad.put('coin', Buffer.alloc(4096, 9), Buffer.from([9]));
+  const later = new StoreWrite();
+  later.put('coin', key(3), Buffer.from([3]));
+  const results = await Promise.allSettled([store.commitAsync(ok), store.commitAsync(bad), store.commitAsync(later)]);
+  assert.equal(results[0].status, 'fulfilled');
+  assert.equal(results[1].status, 'rejected');
+  assert.ok(results[1].status === 'rejected' && results[1].reason instanceof StoreError && results[1].reason.code === 'STORE_IO');
+  assert.ok(results[2].status === 'rejected' && /earlier commit failed/.test(String(results[2].reason.message)), 'the write behind the failed one is refused');
+  await store.close();
+  // Only the first write reached the store; the failed one left nothing behind.
+  const again = new ChainStore({ path: dir, network: regtest });
+  assert.deepEqual([...again.allCoins()].map((c) => c.key.toString('hex')), [key(1).toString('hex')]);
+  await again.close();
+});
+
 test('close() waits for commits still on the commit thread', async () => {
   const dir = freshDir();
   const store = new ChainStore({ path: dir, network: regtest });
