@@ -62,8 +62,8 @@ if (!isMainThread && parentPort) {
   const dbs: Database<Buffer, Buffer>[] = TABLES.map((t: TableName) => env.openDB<Buffer, Buffer>(t, { encoding: 'binary', keyEncoding: 'binary' }));
   // Writes queued behind a failed one were prepared on top of it (block k+1 on block k): applying
   // them would store a state no chain had — a tip whose parent's changes are missing. After a
-  // failure every later write is refused; the chain treats a failed commit as fatal and reopens
-  // the store at its last committed tip.
+  // failure every later write is refused; the chain treats a failed commit as fatal (chain:fatal:
+  // the node stops) and the store keeps its last committed tip.
   let failed: string | null = null;
   port.on('message', (request: WriterRequest) => {
     if ('close' in request) {
