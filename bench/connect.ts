@@ -19,7 +19,7 @@
  * not part of connection (it is checked per header before); the chain gets a
  * verifier that accepts every seal.
  *
- *   npm run bench -- connect [--blocks 500] [--spends 200] [--rounds 3] [--workers N] [--no-sync] [--threads]
+ *   npm run bench -- connect [--blocks 500] [--spends 200] [--rounds 3] [--slice 100] [--workers N] [--no-sync] [--threads]
  *   node dist/bench/connect.js --blocks 100 (after npm run build)
  *
  * The fixture is raw blocks (see Workload); `--threads` adds each thread's
