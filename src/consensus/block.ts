@@ -243,12 +243,14 @@ export function isFinalTx(tx: Transaction, height: number, mtp: number): boolean
  */
 export function checkSequenceLocks(
   tx: Transaction,
-  prevHeights: number[],
+  /** Per input, the height of the block holding its previous output; null before version 2 (never read). */
+  prevHeights: readonly number[] | null,
   height: number,
   mtp: number,
   timestampAt: TimestampLookup,
 ): boolean {
   if (tx.version < TX_VERSION.CHECK_OUTPUT_SCRIPT || tx.isCoinbase()) return true;
+  if (!prevHeights) throw new TypeError('sequence locks of a version-2 transaction need its previous heights');
   let minTime = 0n;
   let minHeight = 0n;
   for (let i = 0; i < tx.inputs.length; i++) {
@@ -416,7 +418,7 @@ export function connectTxInputs(
   let p2shSigops = 0;
   let valueIn = 0n;
   // Only relative locks read the previous heights, and only from transaction version 2 (§5.6).
-  const prevHeights: number[] = tx.version >= TX_VERSION.CHECK_OUTPUT_SCRIPT ? [] : NO_HEIGHTS;
+  const prevHeights: number[] | null = tx.version >= TX_VERSION.CHECK_OUTPUT_SCRIPT ? [] : null;
   for (let n = 0; n < tx.inputs.length; n++) {
     const input = tx.inputs[n];
     const key = input.prevout.toKey();
@@ -437,7 +439,7 @@ export function connectTxInputs(
     checkDepositSpend(input.script, coin, height, t, n);
     valueIn += coin.value;
     if (valueIn > MAX_MONEY) throw new VerifyError('output_value_overflow', 'input total above max_money', 100, inputAt(t, n));
-    if (prevHeights !== NO_HEIGHTS) prevHeights.push(ctx.lockHeightOf ? ctx.lockHeightOf(coin, own) : coin.height);
+    if (prevHeights) prevHeights.push(ctx.lockHeightOf ? ctx.lockHeightOf(coin, own) : coin.height);
     if (isPayScriptHash(coin.script)) p2shSigops += p2shSigopCount(input.script, t, n);
     scriptJobs.push({ txIndex: t, inputIndex: n, prevScript: coin.script, prevValue: coin.value });
   }
@@ -461,9 +463,6 @@ export function connectTxInputs(
 function inputAt(txIndex: number, inputIndex: number): { txIndex: number; inputIndex: number } {
   return { txIndex, inputIndex };
 }
-
-/** The previous heights of a transaction before version 2, which never reads them. */
-const NO_HEIGHTS: number[] = [];
 
 function firstPushNumber(script: Script): number | null {
   const ops = script.ops;
