@@ -208,7 +208,7 @@ export class P2PNode {
     if (this.relayTimer) clearInterval(this.relayTimer);
     this.relayTimer = null;
     await this.pool.stop();
-    // Headers still in verification would otherwise reach a closed chain.
+    // Headers still in verification and blocks waiting for their verdicts would otherwise reach a closed chain.
     await this.sync.drain();
     this.relay.stop();
     this.sync.stop();

@@ -1,4 +1,4 @@
-import type { Chain } from '../chain/chain.js';
+import type { AddBlockResult, Chain } from '../chain/chain.js';
 import type { HeaderRecord } from '../chain/records.js';
 import { STATUS } from '../chain/layout.js';
 import type { EventBus } from '../bus/index.js';
@@ -47,6 +47,16 @@ const MAX_LEGACY_REQUESTS = 500;
  * it (requested before the first was verified) keep the Ethash pool busy.
  */
 const MAX_QUEUED_HEADER_MESSAGES = 2;
+/**
+ * Blocks of one peer handed to the chain and still waiting for their verdicts before the peer's
+ * message queue waits for them (a count, and their raw bytes). The chain pipelines the blocks it
+ * holds — checks the next block while the workers verify the scripts of the ones before and the
+ * commit thread writes them (docs/storage.md, "The pipeline") — which a peer whose every block
+ * waited for its verdict would never let it do: syncing from one peer connected full blocks ~40%
+ * slower (`npm run bench -- connect --window 1` against the default window of 8, docs/p2p.md).
+ */
+const MAX_QUEUED_BLOCKS = 8;
+const MAX_QUEUED_BLOCK_BYTES = 4 * 1024 * 1024;
 /** Connected blocks after which "synced" is given up again. */
 const FALL_BEHIND_BLOCKS = 16;
 
@@ -70,6 +80,10 @@ interface SyncPeer {
   headerWork: Promise<void>;
   /** Headers messages received and not yet processed (the one being verified included). */
   headerMessages: number;
+  /** Its blocks handed to the chain whose verdicts are not handled yet, oldest first (see onBlock). */
+  blockJobs: Promise<void>[];
+  /** Raw bytes of those blocks. */
+  blockJobBytes: number;
 }
 
 export interface SyncStatus {
@@ -123,6 +137,8 @@ export class SyncManager {
   private readonly syncedListeners: (() => void)[] = [];
   /** Headers messages being (or waiting to be) verified, of every peer. */
   private readonly headerJobs = new Set<Promise<void>>();
+  /** Blocks handed to the chain whose verdicts are not handled yet, of every peer (drain waits for them). */
+  private readonly blockJobs = new Set<Promise<void>>();
 
   constructor(opts: SyncManagerOptions) {
     this.chain = opts.chain;
@@ -164,12 +180,14 @@ export class SyncManager {
   }
 
   /**
-   * Resolves once no headers message is being verified. Those of closed
-   * peers stop before their verification, so after the pool has closed every
-   * peer this waits for at most one batch per peer.
+   * Resolves once no headers message is being verified and every block
+   * handed to the chain has its verdict handled. Headers of closed peers stop
+   * before their verification, so after the pool has closed every peer this
+   * waits for at most one headers batch and MAX_QUEUED_BLOCKS + 1 blocks per
+   * peer.
    */
   async drain(): Promise<void> {
-    while (this.headerJobs.size > 0) await Promise.all([...this.headerJobs]);
+    while (this.headerJobs.size > 0 || this.blockJobs.size > 0) await Promise.all([...this.headerJobs, ...this.blockJobs]);
   }
 
   /** Called once when the node first becomes (or again becomes) synced. */
@@ -239,6 +257,8 @@ export class SyncManager {
       legacyRequested: new Set(),
       headerWork: Promise.resolve(),
       headerMessages: 0,
+      blockJobs: [],
+      blockJobBytes: 0,
     };
     this.peers.set(peer.id, s);
     // Right after the handshake, as the reference does (§7.1).
@@ -464,14 +484,42 @@ export class SyncManager {
    * connects them when their parents are in). An invalid block disconnects
    * its sender as in the reference; unsolicited unconnectable blocks count
    * against it (the chain's orphan pool bounds their memory).
+   *
+   * The block is handed to the chain at once, so the chain receives a peer's
+   * blocks in the order they came, but the peer's next messages do not wait
+   * for its verdict: the returned promise only holds the peer's message
+   * queue while more than MAX_QUEUED_BLOCKS blocks (or MAX_QUEUED_BLOCK_BYTES
+   * of them) are waiting, which bounds what a fast sender can make us hold.
    */
-  async onBlock(peer: Peer, block: Block, raw: Buffer): Promise<void> {
+  onBlock(peer: Peer, block: Block, raw: Buffer): Promise<void> | undefined {
     const s = this.peers.get(peer.id);
     const hash = block.hash();
     const key = hashKey(hash);
     const solicited = this.scheduler.received(hash, peer.id) || (s?.legacyRequested.delete(key) ?? false);
     this.blockOrigin.set(key, peer.id);
-    const result = await this.chain.addBlock(block, raw);
+    const job: Promise<void> = this.chain
+      .addBlock(block, raw)
+      .then((result) => this.onBlockVerdict(peer, s, hash, result, solicited))
+      .catch((err: unknown) => {
+        // As Peer does for its handlers: a failure here costs no more than this connection.
+        this.log.error({ peer: peer.address, err }, 'internal error while processing a block');
+        peer.disconnect(`internal error: ${(err as Error).message}`);
+      })
+      .finally(() => {
+        this.blockJobs.delete(job);
+        if (!s) return;
+        const at = s.blockJobs.indexOf(job);
+        if (at >= 0) s.blockJobs.splice(at, 1);
+        s.blockJobBytes -= raw.length;
+      });
+    this.blockJobs.add(job);
+    if (!s) return job;
+    s.blockJobs.push(job);
+    s.blockJobBytes += raw.length;
+    return s.blockJobs.length > MAX_QUEUED_BLOCKS || s.blockJobBytes > MAX_QUEUED_BLOCK_BYTES ? s.blockJobs[0] : undefined;
+  }
+
+  private onBlockVerdict(peer: Peer, s: SyncPeer | undefined, hash: Buffer, result: AddBlockResult, solicited: boolean): void {
     switch (result.status) {
       case 'connected':
       case 'reorganized':

@@ -63,3 +63,29 @@ test('blocks are downloaded from several peers in parallel', async (t) => {
   t.diagnostic(`bytes received from each source: ${s1} and ${s2}`);
   assert.ok(s1 > 20_000 && s2 > 20_000, `both peers served blocks (${s1}, ${s2})`);
 });
+
+test("one peer's blocks reach the chain without waiting for each verdict, a bounded number at a time", async (t) => {
+  const a = await startNode({ blocks: 300 });
+  t.after(() => a.stop());
+  const b = await startNode({ p2p: { connect: [a.address] } });
+  t.after(() => b.stop());
+  // Blocks come after headers, so this wrapper is in place before the first one.
+  const chain = b.tc.chain;
+  const addBlock = chain.addBlock.bind(chain);
+  let pending = 0;
+  let maxPending = 0;
+  chain.addBlock = async (...args: Parameters<typeof addBlock>) => {
+    maxPending = Math.max(maxPending, ++pending);
+    try {
+      return await addBlock(...args);
+    } finally {
+      pending--;
+    }
+  };
+  await waitFor(() => chain.tip.hash.equals(a.tc.chain.tip.hash), 20_000, 'B to sync from its one peer');
+  assert.equal(chain.height, 300);
+  // Waiting for each verdict would keep this at 1: the chain could never pipeline one peer's blocks.
+  assert.ok(maxPending > 1, `at most ${maxPending} block(s) handed in at once`);
+  // The peer's message queue waits once more than 8 of its blocks are waiting (sync.ts MAX_QUEUED_BLOCKS).
+  assert.ok(maxPending <= 9, `${maxPending} blocks of one peer held at once`);
+});
