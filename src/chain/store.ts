@@ -1,6 +1,7 @@
 import { open, type RootDatabase, type Database } from 'lmdb';
 import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { terminateWorker } from '../util/worker.js';
 import type { Network } from '../networks/index.js';
 import { Block } from '../primitives/block.js';
 import { HEADER_SIZE } from '../primitives/header.js';
@@ -154,7 +155,7 @@ export class ChainStore implements CoinView {
         writer.once('exit', done);
         writer.postMessage({ close: true } satisfies WriterRequest);
       });
-      await writer.terminate();
+      await terminateWorker(writer);
     }
     await this.env.close();
   }

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { getSecp256k1, type BackendName } from './secp256k1/index.js';
 import { isPackable, packItems, type VerifyItem } from './verify-batch.js';
 import { logger } from '../util/logger.js';
+import { terminateWorker } from '../util/worker.js';
 
 export type { VerifyItem } from './verify-batch.js';
 
@@ -135,7 +136,7 @@ export class VerifyPool {
         for (const job of w.pending.values()) job.reject(err);
         w.pending.clear();
         w.dead = true;
-        await w.worker.terminate();
+        await terminateWorker(w.worker);
       }),
     );
     this.workers.length = 0;

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { EthashError } from './errors.js';
 import type { AttachMessage, JobRequest, WorkerReply } from './protocol.js';
+import { terminateWorker } from '../../util/worker.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -100,7 +101,7 @@ export class EthashWorker {
 
   /** Test hook: end the thread as an external kill would; pending jobs fail with WORKER_CRASHED. */
   async killForTesting(): Promise<void> {
-    await this.worker.terminate();
+    await terminateWorker(this.worker);
     await this.exitPromise;
   }
 
@@ -108,7 +109,7 @@ export class EthashWorker {
   async terminate(): Promise<void> {
     if (this.exited) return;
     this.closing = true;
-    await this.worker.terminate();
+    await terminateWorker(this.worker);
     await this.exitPromise;
   }
 }

@@ -6,6 +6,7 @@ import type { Secp256k1Backend } from '../../crypto/secp256k1/types.js';
 import { VERIFY_OK, type VerifyResult } from './errors.js';
 import { verifyTransactionsSync, type TransactionJob } from './verify.js';
 import { fromWire, packBatch, type BatchResponse, type WorkerInit } from './wire.js';
+import { terminateWorker } from '../../util/worker.js';
 
 /**
  * Script verification on worker threads, for block connection
@@ -175,7 +176,7 @@ export class ScriptVerifierPool {
     this.queue.length = 0;
     const slots = this.slots.splice(0);
     for (const slot of slots) for (const batch of slot.inFlight.values()) this.failCall(batch.call, error);
-    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    await Promise.all(slots.map((slot) => terminateWorker(slot.worker)));
   }
 
   private spawn(): WorkerSlot {
