@@ -158,7 +158,6 @@ test('pool: the main thread stays responsive while workers verify', async () => 
   }
 });
 
-
 test('pool: a call\'s batches go to the least-loaded workers, and idle time counts only workers with nothing in flight', async () => {
   const pool = new ScriptVerifierPool({ size: 2, backend: 'noble', batchInputs: 1 });
   const slots = (pool as unknown as { slots: { inFlight: Map<number, unknown> }[] }).slots;
@@ -194,6 +193,7 @@ test('pool: a call\'s batches go to the least-loaded workers, and idle time coun
     await pool.close();
   }
 });
+
 test('pool: close() rejects pending and later calls with ScriptPoolError', async () => {
   const pool = new ScriptVerifierPool({ size: 1, backend: 'noble', batchInputs: 1 });
   const pending = assert.rejects(pool.verifyTransactions(JOBS), ScriptPoolError);
