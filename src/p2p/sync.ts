@@ -549,7 +549,8 @@ export class SyncManager {
         break;
       }
     }
-    if (s && !peer.usesHeaders && s.legacyRequested.size === 0 && !peer.isClosed) this.requestHeaders(s);
+    // A getblocks peer's next batch, once: after the last verdict of its blocks (this one is still counted in blockJobs).
+    if (s && !peer.usesHeaders && s.legacyRequested.size === 0 && s.blockJobs.length <= 1 && !peer.isClosed) this.requestHeaders(s);
     this.scheduleSoon();
     this.checkSynced();
   }

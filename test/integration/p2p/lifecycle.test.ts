@@ -132,6 +132,13 @@ test('a getblocks-only peer (< 70012) is asked with getblocks and synced from wi
   await waitFor(() => node.tc.chain.height === 12, 5000, 'the blocks to connect');
   // Batch done: the next getblocks goes out from the new tip.
   await legacy.until((r) => r.filter((m) => m.command === 'getblocks').length >= 2);
+  // Once, after the batch's last verdict: not once per block whose verdict came after the last block arrived.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const again = legacy.of('getblocks').slice(1);
+  assert.equal(again.length, 1, `${again.length} getblocks after the batch`);
+  // From the new tip (locatorFor starts one below the target), not from a tip some verdicts ago.
+  const from = node.tc.chain.getRecord(again[0].locator[0])?.height ?? -1;
+  assert.ok(from >= 11, `the locator starts at height ${from}`);
 });
 
 test('addr gossip fills the book; bans and addresses survive a restart; seeds resolve and are dialled', async (t) => {
