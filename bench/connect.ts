@@ -19,7 +19,7 @@
  * not part of connection (it is checked per header before); the chain gets a
  * verifier that accepts every seal.
  *
- *   npm run bench -- connect [--blocks 500] [--spends 200] [--rounds 3] [--slice 100] [--workers N] [--no-sync] [--threads]
+ *   npm run bench -- connect [--blocks 500] [--spends 200] [--keys 8] [--rounds 3] [--slice 100] [--workers N] [--no-sync] [--threads]
  *   node dist/bench/connect.js --blocks 100 (after npm run build)
  *
  * The fixture is raw blocks (see Workload); `--threads` adds each thread's
@@ -73,7 +73,12 @@ const SLICE = argInt('--slice', 100);
 /** Diagnostics only (e.g. under --cpu-prof): run just these measurements, comma-separated. */
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : null;
 const FEE = 10_000n;
-const KEYS = 8;
+/**
+ * Payment addresses the lanes rotate through. The default 8 makes every block pay and spend
+ * 8 addresses 25 times each, so the address tables take their inserts at 8 places; a chain
+ * whose 200 spends per block touch 200 addresses (`--keys 200`) costs more (docs/storage.md).
+ */
+const KEYS = Math.min(argInt('--keys', 8), 65_535);
 const SPACING = 30;
 
 /** Diagnostics only (Linux): print each thread's CPU seconds per measurement. */
@@ -116,7 +121,7 @@ interface Workload {
   /** The same inputs as bare ECDSA checks: compact signature 64 ‖ digest 32 ‖ public key 33, per input. */
   items: Buffer;
   /** Per measured block and spend: which key's script the spent output pays (prevScript of the script job). */
-  laneKeys: Uint8Array;
+  laneKeys: Uint16Array;
   /** Per measured block and spend: the spent output's value. */
   laneValues: BigInt64Array;
   keys: TestKey[];
@@ -177,7 +182,7 @@ async function buildWorkload(): Promise<Workload> {
 
   let lanes: OwnedCoin[] = fanOut.outputs.map((o, index) => ({ txid: fanOut.hash(), index, value: o.value, key: keys[index % KEYS], height: history.length - 1, coinbase: false }));
   const items = Buffer.alloc(BLOCKS * SPENDS * ITEM_BYTES);
-  const laneKeys = new Uint8Array(BLOCKS * SPENDS);
+  const laneKeys = new Uint16Array(BLOCKS * SPENDS);
   const laneValues = new BigInt64Array(BLOCKS * SPENDS);
   let input = 0;
   const secp = getSecp256k1();
@@ -393,7 +398,7 @@ function verifySession(w: Workload, pool: VerifyPool): Session {
 
 async function main(): Promise<void> {
   const backend = getSecp256k1().name;
-  console.log(`connect bench: ${BLOCKS} blocks × ${SPENDS} P2PKH spends, ${WORKERS} workers, backend ${backend}, ${ROUNDS} rounds`);
+  console.log(`connect bench: ${BLOCKS} blocks × ${SPENDS} P2PKH spends to ${KEYS} addresses, ${WORKERS} workers, backend ${backend}, ${ROUNDS} rounds`);
   const t0 = performance.now();
   const w = await buildWorkload();
   console.log(`workload: ${w.setup.length} setup blocks, ${w.raws.length} measured blocks, ${w.txs} txs, ${w.inputs} inputs (built in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
@@ -477,6 +482,7 @@ async function main(): Promise<void> {
       bench: 'connect',
       blocks: w.raws.length,
       spends_per_block: SPENDS,
+      addresses: KEYS,
       inputs: w.inputs,
       workers: WORKERS,
       backend,
