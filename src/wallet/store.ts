@@ -1,4 +1,5 @@
 import { open, type RootDatabase, type Database } from 'lmdb';
+import { checkLmdbDataFile, type LmdbFileProblem } from '../util/lmdb-file.js';
 import { mkdirSync } from 'node:fs';
 import type { MnemonicLanguage } from '../crypto/keys/index.js';
 import type { KdfParams } from './secretbox.js';
@@ -68,7 +69,7 @@ export interface AddressRecord {
 }
 
 export class WalletStoreError extends Error {
-  readonly code: 'STORE_VERSION' | 'STORE_NETWORK' | 'STORE_IO';
+  readonly code: 'STORE_VERSION' | 'STORE_NETWORK' | 'STORE_IO' | 'STORE_CORRUPT';
   constructor(code: WalletStoreError['code'], message: string) {
     super(message);
     this.name = 'WalletStoreError';
@@ -91,6 +92,16 @@ export class WalletStore {
   private readonly owners: Database<number, [string, string]>;
 
   constructor(opts: WalletStoreOptions) {
+    // lmdb-js crashes the process on a damaged data file instead of failing: look first.
+    let problem: LmdbFileProblem | null;
+    try {
+      problem = checkLmdbDataFile(opts.path);
+    } catch (err) {
+      throw new WalletStoreError('STORE_IO', `cannot read wallet store at ${opts.path}: ${(err as Error).message}`);
+    }
+    if (problem) {
+      throw new WalletStoreError('STORE_CORRUPT', `wallet store at ${opts.path} is damaged: ${problem.message}. Restore a copy, or move that folder aside and import the accounts again from their mnemonics`);
+    }
     try {
       mkdirSync(opts.path, { recursive: true });
       this.env = open({ path: opts.path, maxDbs: WALLET_TABLES.length + 2, noSync: opts.noSync ?? false });

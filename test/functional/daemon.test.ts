@@ -2,6 +2,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { truncateSync } from 'node:fs';
+import { join } from 'node:path';
 import { TestNetwork, MVS_CLI, scaled } from './harness.js';
 
 const run = promisify(execFile);
@@ -39,6 +41,12 @@ test('mvsd regtest starts quickly, answers mvs-cli, exits 0 on SIGTERM and resum
 
     // A failing call exits non-zero with the code on stderr.
     await assert.rejects(run(process.execPath, [MVS_CLI, '--rpc', node.rpcUrl, 'nosuchmethod']), (err: { code: number; stderr: string }) => err.code === 1 && /1020/.test(err.stderr));
+
+    // A chain store cut short (a copy that ran out of disk) stops the start with exit code 1 and
+    // says so; lmdb-js would have died of SIGBUS mapping it.
+    assert.equal(await node.stop('SIGTERM'), 0);
+    truncateSync(join(node.datadir, 'regtest', 'chain', 'data.mdb'), 2 * 4096 + 1000);
+    await assert.rejects(node.start(), (err: Error) => /exited with 1 before its RPC answered/.test(err.message) && /chain store at .* is damaged: data\.mdb ends at page 2/.test(err.message));
   } catch (err) {
     failed = true;
     throw err;
