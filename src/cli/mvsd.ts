@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * mvsd: the MVS full node daemon. `mvsd [options]` runs a node (mainnet by
- * default); `mvsd devnet [options]` starts a local regtest network.
+ * default); `mvsd devnet [options]` starts a local regtest network;
+ * `mvsd check-store [options]` reads every page of a stopped node's stores.
  * SIGINT/SIGTERM close everything in order and exit 0; a second signal forces
  * exit; a fatal error stops the node with a clear message and exit code 1.
  */
@@ -76,6 +77,11 @@ async function runNode(argv: string[]): Promise<number> {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv[0] === 'check-store') {
+    const { runCheckStore } = await import('../node/check-store.js');
+    process.exitCode = await runCheckStore(argv.slice(1));
+    return;
+  }
   if (argv[0] === 'devnet') {
     const { runDevnet } = await import('../node/devnet.js');
     process.exitCode = await runDevnet(argv.slice(1));

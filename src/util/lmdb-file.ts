@@ -117,6 +117,25 @@ function namedDatabaseRoots(page: Buffer): [string, bigint][] {
  * (permissions, I/O errors); the caller reports that as it reports open errors.
  */
 export function checkLmdbDataFile(dir: string): LmdbFileProblem | null {
+  return inspectLmdbDataFile(dir).problem;
+}
+
+/**
+ * The page numbers of the tree roots checkLmdbDataFile looked at (the free-page tree, the main
+ * tree, each named table), when the file passed; tests use them to damage other pages only.
+ */
+export function lmdbRootPages(dir: string): number[] {
+  const { problem, roots } = inspectLmdbDataFile(dir);
+  return problem ? [] : roots;
+}
+
+function inspectLmdbDataFile(dir: string): { problem: LmdbFileProblem | null; roots: number[] } {
+  const seen: number[] = [];
+  const problem = inspect(dir, seen);
+  return { problem, roots: seen };
+}
+
+function inspect(dir: string, seenRoots: number[]): LmdbFileProblem | null {
   const path = join(dir, 'data.mdb');
   let fd: number;
   try {
@@ -168,6 +187,7 @@ export function checkLmdbDataFile(dir: string): LmdbFileProblem | null {
       if (page.readBigUInt64LE(0) !== root || (flags & (P_BRANCH | P_LEAF)) === 0 || (flags & P_META) !== 0) {
         return { kind: 'damaged', message: `data.mdb's ${name} root (page ${root}) is not a tree page` };
       }
+      seenRoots.push(Number(root));
       if (i === 1 && (flags & P_LEAF) !== 0) roots.push(...namedDatabaseRoots(page));
     }
     return null;

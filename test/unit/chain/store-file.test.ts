@@ -9,7 +9,8 @@ import { makeChain, mineEmpty, removeDir } from '../../helpers/chain.js';
 import { ChainStore, StoreError } from '../../../src/chain/store.js';
 import { WalletStore, WalletStoreError } from '../../../src/wallet/store.js';
 import { regtest } from '../../../src/networks/index.js';
-import { checkLmdbDataFile, TRAILING_FREE_PAGES } from '../../../src/util/lmdb-file.js';
+import { checkLmdbDataFile, lmdbRootPages, TRAILING_FREE_PAGES } from '../../../src/util/lmdb-file.js';
+import { runCheckStore } from '../../../src/node/check-store.js';
 
 /*
  * lmdb-js crashes the process (SIGSEGV, SIGBUS) when it maps a data file that
@@ -163,5 +164,36 @@ test('a damaged wallet store file is refused with STORE_CORRUPT', async () => {
     );
   } finally {
     removeDir(dir);
+  }
+});
+
+test('mvsd check-store reads every page: a whole store passes, one damaged below its roots is found', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'mvs-check-store-'));
+  try {
+    const chainDir = join(root, 'regtest', 'chain');
+    mkdirSync(chainDir, { recursive: true });
+    const tc = await makeChain({ dir: chainDir });
+    await mineEmpty(tc, 30);
+    await tc.close();
+    const args = ['--network', 'regtest', '--datadir', root];
+    const whole: string[] = [];
+    assert.equal(await runCheckStore(args, (l) => whole.push(l)), 0, whole.join('\n'));
+    assert.ok(whole.includes('chain store: every page read'), whole.join('\n'));
+    assert.ok(whole.some((l) => /^ {2}header: 31 entries, \d+ bytes$/.test(l)), 'the header table: genesis and 30 blocks');
+    assert.ok(whole.some((l) => /^wallet store: none at /.test(l)));
+
+    // Every page but the meta pages and the roots overwritten: the opening check passes, the walk does not.
+    const file = join(chainDir, 'data.mdb');
+    const roots = new Set(lmdbRootPages(chainDir));
+    assert.ok(roots.size >= 12, 'free-page tree, main tree and the tables');
+    const pages = statSync(file).size / PAGE;
+    for (let p = 2; p < pages; p++) if (!roots.has(p)) patch(file, p * PAGE, randomBytes(PAGE));
+    assert.equal(checkLmdbDataFile(chainDir), null, 'metas and roots are whole');
+    const damagedLines: string[] = [];
+    assert.equal(await runCheckStore(args, (l) => damagedLines.push(l)), 1);
+    assert.ok(damagedLines.some((l) => /^chain store at .* is damaged: reading table '\w+', the reader (died of SIG\w+|failed)/.test(l)), damagedLines.join('\n'));
+    assert.match(damagedLines[damagedLines.length - 1], /Move a damaged store folder aside/);
+  } finally {
+    removeDir(root);
   }
 });
