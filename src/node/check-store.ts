@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { open } from 'lmdb';
+import { open, type Database } from 'lmdb';
 import { loadConfig, ConfigError, ConfigHelpRequested } from './config.js';
 import { TABLES } from '../chain/layout.js';
 import { WALLET_TABLES } from '../wallet/store.js';
@@ -31,7 +31,12 @@ async function walk(path: string, tables: readonly string[]): Promise<void> {
   const env = open({ path, readOnly: true, maxDbs: tables.length + 4, encoding: 'binary', keyEncoding: 'binary' });
   for (const table of tables) {
     process.stdout.write(`table ${table}\n`);
-    const db = env.openDB<Buffer, Buffer>(table, { encoding: 'binary', keyEncoding: 'binary' });
+    // Read-only, a table the store never created is not opened (lmdb-js returns nothing).
+    const db: Database<Buffer, Buffer> | undefined = env.openDB<Buffer, Buffer>(table, { encoding: 'binary', keyEncoding: 'binary' });
+    if (!db) {
+      process.stdout.write(`absent ${table}\n`);
+      continue;
+    }
     let entries = 0;
     let bytes = 0;
     for (const { key, value } of db.getRange({})) {
@@ -70,6 +75,10 @@ function walkInChild(path: string, tables: readonly string[], out: (line: string
         const [kind, name, a, b] = line.split(' ');
         if (kind === 'table') table = name;
         else if (kind === 'progress') out(`  ${name}: ${a} entries read…`);
+        else if (kind === 'absent') {
+          out(`  ${name}: not in this store`);
+          table = null;
+        }
         else if (kind === 'done') {
           out(`  ${name}: ${a} entries, ${b} bytes`);
           table = null;
