@@ -262,7 +262,7 @@ async function main(): Promise<void> {
       }
     }
 
-    const summary: Record<string, number> = {};
+    const summary: Record<string, number | string> = { bench: 'rpc', baseline: 'bare node:http server answering the same bytes from the same chain' };
     const ratios: number[] = [];
     for (const [key, r] of rates) {
       const ratio = median(r.node.map((n, i) => n / r.bare[i]));

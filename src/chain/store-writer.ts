@@ -13,10 +13,14 @@ import { TABLES, type TableName } from './layout.js';
  *
  * A write travels as its StoreWrite buffer, transferred: a sequence of
  *   u8 table index (TABLES) ‖ u32 key length ‖ key ‖ i32 value length (−1: remove) ‖ value
- * Imported on the main thread this module only exports applyOps.
+ * Imported anywhere but the commit thread this module only exports applyOps.
  */
 
+/** workerData.role of the commit thread: the thread body runs only there (see below). */
+export const WRITER_ROLE = 'mvs-chain-store-writer';
+
 export interface WriterInit {
+  role: typeof WRITER_ROLE;
   path: string;
   noSync: boolean;
   maxDbs: number;
@@ -55,7 +59,10 @@ export function applyOps(buffer: ArrayBuffer, length: number, dbs: readonly OpTa
   }
 }
 
-if (!isMainThread && parentPort) {
+// Only in the store's own commit thread: store.ts imports this module for applyOps, so every
+// worker thread that loads the chain store (the RPC bench's client thread, say) loads it too, and
+// would otherwise open the environment with no init and die.
+if (!isMainThread && parentPort && (workerData as Partial<WriterInit> | null)?.role === WRITER_ROLE) {
   const port = parentPort;
   const init = workerData as WriterInit;
   const env = open({ path: init.path, maxDbs: init.maxDbs, noSync: init.noSync, encoding: 'binary', keyEncoding: 'binary' });

@@ -37,7 +37,7 @@ import {
   type AddressCoinEntry,
 } from './records.js';
 import { logger } from '../util/logger.js';
-import { applyOps, type WriterInit, type WriterReply, type WriterRequest } from './store-writer.js';
+import { applyOps, WRITER_ROLE, type WriterInit, type WriterReply, type WriterRequest } from './store-writer.js';
 
 export class StoreError extends Error {
   readonly code: 'STORE_VERSION' | 'STORE_NETWORK' | 'STORE_CORRUPT' | 'STORE_IO';
@@ -612,7 +612,7 @@ export class ChainStore implements CoinView {
   }
 
   private startWriter(): Worker {
-    const init: WriterInit = { path: this.path, noSync: this.noSync, maxDbs: TABLES.length + 4 };
+    const init: WriterInit = { role: WRITER_ROLE, path: this.path, noSync: this.noSync, maxDbs: TABLES.length + 4 };
     const worker = new Worker(new URL('./store-writer.js', import.meta.url), { workerData: init });
     worker.unref();
     const failAll = (err: Error) => {

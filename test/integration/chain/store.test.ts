@@ -1,4 +1,5 @@
 import { test, after } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,4 +123,21 @@ test('close() waits for commits still on the commit thread', async () => {
   const again = new ChainStore({ path: dir, network: regtest });
   assert.equal(again.coinCount(), 50);
   await again.close();
+});
+
+test('a worker thread that loads the chain store module is left alone (only the commit thread runs the writer)', async () => {
+  // Before the role check, store-writer.js (imported by store.js) took any worker thread for the
+  // commit thread and died opening an environment with no init — the RPC bench's client thread did.
+  const storeUrl = new URL('../../../src/chain/store.js', import.meta.url).href;
+  const worker = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     import(${JSON.stringify(storeUrl)}).then(() => parentPort.postMessage('loaded'), (e) => parentPort.postMessage('failed: ' + e.message));`,
+    { eval: true },
+  );
+  const errors: Error[] = [];
+  worker.on('error', (e) => errors.push(e));
+  const message = await new Promise<string>((resolve) => worker.once('message', resolve));
+  await worker.terminate();
+  assert.equal(message, 'loaded');
+  assert.deepEqual(errors, []);
 });
