@@ -84,7 +84,7 @@ async function poolInputsPerSecond(pool: ScriptVerifierPool, jobs: TransactionJo
 }
 
 const jobs = signedJobs(TXS);
-const report: Record<string, number | string> = { txs: TXS, inputs: TXS * INPUTS_PER_TX, workers: availableParallelism() };
+const report: Record<string, number | string> = { bench: 'script', baseline: 'in-thread verification of the same inputs with the same backend', txs: TXS, inputs: TXS * INPUTS_PER_TX, workers: availableParallelism() };
 
 // Interpreter + sighash + DER cost alone: a backend whose verify always succeeds.
 const noEcdsa: Secp256k1Backend = { ...getBackend('noble'), verify: () => true };
