@@ -337,6 +337,7 @@ async function main(): Promise<void> {
       blocks: BLOCKS,
       rounds: ROUNDS,
       pow: 'ethash (real seals, light verification)',
+      baseline: 'the Ethash pool verifying the same seals alone (headers_ratio); the lower of that and connecting the same blocks alone (blocks_ratio)',
       ethash_threads: THREADS,
       headers_per_s: fixed(m((r) => r.headersPerS)),
       blocks_per_s: fixed(m((r) => r.blocksPerS)),
