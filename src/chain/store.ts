@@ -1,5 +1,5 @@
 import { open, type RootDatabase, type Database } from 'lmdb';
-import { checkLmdbDataFile, type LmdbFileProblem } from '../util/lmdb-file.js';
+import { lmdbOpenRefusal } from '../util/lmdb-file.js';
 import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { terminateWorker } from '../util/worker.js';
@@ -95,14 +95,9 @@ export class ChainStore implements CoinView {
     this.path = opts.path;
     this.noSync = opts.noSync ?? false;
     // lmdb-js crashes the process on a damaged data file instead of failing: look first.
-    let problem: LmdbFileProblem | null;
-    try {
-      problem = checkLmdbDataFile(opts.path);
-    } catch (err) {
-      throw new StoreError('STORE_IO', `cannot read chain store at ${opts.path}: ${(err as Error).message}`);
-    }
-    if (problem) {
-      throw new StoreError('STORE_CORRUPT', `chain store at ${opts.path} is damaged: ${problem.message}. Move that folder aside to sync again from the network, or restore a copy`);
+    const refusal = lmdbOpenRefusal(opts.path);
+    if (refusal) {
+      throw new StoreError(refusal.code, `chain store at ${opts.path} ${refusal.detail}. Move that folder aside to sync again from the network, or restore a copy`);
     }
     try {
       mkdirSync(opts.path, { recursive: true });

@@ -6,7 +6,7 @@ import { open, type Database } from 'lmdb';
 import { loadConfig, ConfigError, ConfigHelpRequested } from './config.js';
 import { TABLES } from '../chain/layout.js';
 import { WALLET_TABLES } from '../wallet/store.js';
-import { checkLmdbDataFile } from '../util/lmdb-file.js';
+import { lmdbOpenRefusal } from '../util/lmdb-file.js';
 
 /**
  * `mvsd check-store [node options]`: reads every page of the node's stores
@@ -121,9 +121,9 @@ export async function runCheckStore(argv: string[], out: (line: string) => void 
       out(`${store.name} store: none at ${path}`);
       continue;
     }
-    const problem = checkLmdbDataFile(path);
-    if (problem) {
-      out(`${store.name} store at ${path} is damaged: ${problem.message}`);
+    const refusal = lmdbOpenRefusal(path);
+    if (refusal) {
+      out(`${store.name} store at ${path} ${refusal.detail}`);
       damaged = true;
       continue;
     }

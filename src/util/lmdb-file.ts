@@ -117,7 +117,22 @@ function namedDatabaseRoots(page: Buffer): [string, bigint][] {
  * (permissions, I/O errors); the caller reports that as it reports open errors.
  */
 export function checkLmdbDataFile(dir: string): LmdbFileProblem | null {
-  return inspectLmdbDataFile(dir).problem;
+  return inspect(dir).problem;
+}
+
+/**
+ * Why a store must not open `<dir>` with LMDB, or null: STORE_CORRUPT with what
+ * checkLmdbDataFile found, or STORE_IO when the file cannot be read at all;
+ * `detail` completes "<which> store at <dir> …". The stores and `mvsd
+ * check-store` turn this into their own errors.
+ */
+export function lmdbOpenRefusal(dir: string): { code: 'STORE_IO' | 'STORE_CORRUPT'; detail: string } | null {
+  try {
+    const problem = checkLmdbDataFile(dir);
+    return problem ? { code: 'STORE_CORRUPT', detail: `is damaged: ${problem.message}` } : null;
+  } catch (err) {
+    return { code: 'STORE_IO', detail: `cannot be read: ${(err as Error).message}` };
+  }
 }
 
 /**
@@ -125,50 +140,44 @@ export function checkLmdbDataFile(dir: string): LmdbFileProblem | null {
  * tree, each named table), when the file passed; tests use them to damage other pages only.
  */
 export function lmdbRootPages(dir: string): number[] {
-  const { problem, roots } = inspectLmdbDataFile(dir);
+  const { problem, roots } = inspect(dir);
   return problem ? [] : roots;
 }
 
-function inspectLmdbDataFile(dir: string): { problem: LmdbFileProblem | null; roots: number[] } {
-  const seen: number[] = [];
-  const problem = inspect(dir, seen);
-  return { problem, roots: seen };
-}
-
-function inspect(dir: string, seenRoots: number[]): LmdbFileProblem | null {
+function inspect(dir: string): { problem: LmdbFileProblem | null; roots: number[] } {
+  const seenRoots: number[] = [];
+  const fail = (kind: LmdbFileProblemKind, message: string) => ({ problem: { kind, message }, roots: seenRoots });
+  const ok = { problem: null, roots: seenRoots };
   const path = join(dir, 'data.mdb');
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return ok;
     throw err;
   }
   try {
     const size = fstatSync(fd).size;
-    if (size === 0) return null;
+    if (size === 0) return ok;
     const first = readAt(fd, META_BYTES, 0);
-    if (first.length < META_BYTES) return { kind: 'truncated', message: `data.mdb is ${size} bytes, shorter than one LMDB meta page` };
-    if (!isMetaPage(first)) return { kind: 'not_lmdb', message: 'data.mdb is not an LMDB data file (no meta page at its start)' };
+    if (first.length < META_BYTES) return fail('truncated', `data.mdb is ${size} bytes, shorter than one LMDB meta page`);
+    if (!isMetaPage(first)) return fail('not_lmdb', 'data.mdb is not an LMDB data file (no meta page at its start)');
     const version = first.readUInt32LE(VERSION_AT) & 0xffff;
     if (version !== LMDB_DATA_VERSION) {
-      return { kind: 'format', message: `data.mdb has LMDB data format ${version}; this build reads format ${LMDB_DATA_VERSION}` };
+      return fail('format', `data.mdb has LMDB data format ${version}; this build reads format ${LMDB_DATA_VERSION}`);
     }
     const pageSize = first.readUInt32LE(PAGE_SIZE_AT);
     if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) {
-      return { kind: 'damaged', message: `data.mdb's meta page gives a page size of ${pageSize}` };
+      return fail('damaged', `data.mdb's meta page gives a page size of ${pageSize}`);
     }
-    if (size < 2 * pageSize) return { kind: 'truncated', message: `data.mdb is ${size} bytes, shorter than its two ${pageSize}-byte meta pages` };
+    if (size < 2 * pageSize) return fail('truncated', `data.mdb is ${size} bytes, shorter than its two ${pageSize}-byte meta pages`);
     const second = readAt(fd, META_BYTES, pageSize);
-    if (!isMetaPage(second) || second.readBigUInt64LE(0) !== 1n) return { kind: 'damaged', message: "data.mdb's second meta page is damaged" };
+    if (!isMetaPage(second) || second.readBigUInt64LE(0) !== 1n) return fail('damaged', "data.mdb's second meta page is damaged");
     const metas = [readMeta(first), readMeta(second)];
     const pages = BigInt(Math.floor(size / pageSize));
     const lastPage = metas[0].lastPage > metas[1].lastPage ? metas[0].lastPage : metas[1].lastPage;
     if (lastPage + 1n > pages + BigInt(TRAILING_FREE_PAGES)) {
-      return {
-        kind: 'truncated',
-        message: `data.mdb is ${size} bytes but its meta page counts ${lastPage + 1n} pages of ${pageSize} bytes (${(lastPage + 1n) * BigInt(pageSize)} bytes): the file was cut short`,
-      };
+      return fail('truncated', `data.mdb is ${size} bytes but its meta page counts ${lastPage + 1n} pages of ${pageSize} bytes (${(lastPage + 1n) * BigInt(pageSize)} bytes): the file was cut short`);
     }
     // The newest snapshot's roots — its free-page tree, its main tree and every named database
     // the main tree lists — must be in the file and be tree pages: LMDB reads them first.
@@ -180,17 +189,17 @@ function inspect(dir: string, seenRoots: number[]): LmdbFileProblem | null {
     for (let i = 0; i < roots.length; i++) {
       const [name, root] = roots[i];
       if (root === NO_PAGE) continue;
-      if (root > newest.lastPage) return { kind: 'damaged', message: `data.mdb's ${name} root (page ${root}) is past its last page (${newest.lastPage})` };
-      if (root >= pages) return { kind: 'truncated', message: `data.mdb ends at page ${pages}, before its ${name} root (page ${root}): the file was cut short` };
+      if (root > newest.lastPage) return fail('damaged', `data.mdb's ${name} root (page ${root}) is past its last page (${newest.lastPage})`);
+      if (root >= pages) return fail('truncated', `data.mdb ends at page ${pages}, before its ${name} root (page ${root}): the file was cut short`);
       const page = readAt(fd, pageSize, Number(root) * pageSize);
       const flags = page.readUInt16LE(FLAGS_AT);
       if (page.readBigUInt64LE(0) !== root || (flags & (P_BRANCH | P_LEAF)) === 0 || (flags & P_META) !== 0) {
-        return { kind: 'damaged', message: `data.mdb's ${name} root (page ${root}) is not a tree page` };
+        return fail('damaged', `data.mdb's ${name} root (page ${root}) is not a tree page`);
       }
       seenRoots.push(Number(root));
       if (i === 1 && (flags & P_LEAF) !== 0) roots.push(...namedDatabaseRoots(page));
     }
-    return null;
+    return ok;
   } finally {
     closeSync(fd);
   }

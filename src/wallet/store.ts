@@ -1,5 +1,5 @@
 import { open, type RootDatabase, type Database } from 'lmdb';
-import { checkLmdbDataFile, type LmdbFileProblem } from '../util/lmdb-file.js';
+import { lmdbOpenRefusal } from '../util/lmdb-file.js';
 import { mkdirSync } from 'node:fs';
 import type { MnemonicLanguage } from '../crypto/keys/index.js';
 import type { KdfParams } from './secretbox.js';
@@ -93,14 +93,9 @@ export class WalletStore {
 
   constructor(opts: WalletStoreOptions) {
     // lmdb-js crashes the process on a damaged data file instead of failing: look first.
-    let problem: LmdbFileProblem | null;
-    try {
-      problem = checkLmdbDataFile(opts.path);
-    } catch (err) {
-      throw new WalletStoreError('STORE_IO', `cannot read wallet store at ${opts.path}: ${(err as Error).message}`);
-    }
-    if (problem) {
-      throw new WalletStoreError('STORE_CORRUPT', `wallet store at ${opts.path} is damaged: ${problem.message}. Restore a copy, or move that folder aside and import the accounts again from their mnemonics`);
+    const refusal = lmdbOpenRefusal(opts.path);
+    if (refusal) {
+      throw new WalletStoreError(refusal.code, `wallet store at ${opts.path} ${refusal.detail}. Restore a copy, or move that folder aside and import the accounts again from their mnemonics`);
     }
     try {
       mkdirSync(opts.path, { recursive: true });
