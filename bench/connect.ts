@@ -19,7 +19,7 @@
  * not part of connection (it is checked per header before); the chain gets a
  * verifier that accepts every seal.
  *
- *   npm run bench -- connect [--blocks 500] [--spends 200] [--keys 8] [--rounds 3] [--slice 100] [--workers N] [--no-sync] [--threads]
+ *   npm run bench -- connect [--blocks 500] [--spends 200] [--keys 8] [--rounds 3] [--slice 100] [--workers N] [--nice 10] [--no-sync] [--threads]
  *   node dist/bench/connect.js --blocks 100 (after npm run build)
  *
  * The fixture is raw blocks (see Workload); `--threads` adds each thread's
@@ -43,7 +43,9 @@ import { Chain, type AddBlockResult, type ScriptVerifier } from '../src/chain/ch
 import type { ScriptJob } from '../src/consensus/block.js';
 import { ChainStore, StoreWrite, txOffsets } from '../src/chain/store.js';
 import { applyOps } from '../src/chain/store-writer.js';
-import { PooledScriptVerifier } from '../src/chain/script-checker.js';
+import { PooledScriptVerifier, DEFAULT_BATCH_INPUTS } from '../src/chain/script-checker.js';
+import { ScriptVerifierPool } from '../src/consensus/script/pool.js';
+import { VERIFY_WORKER_NICE } from '../src/util/thread-priority.js';
 import { EventBus } from '../src/bus/index.js';
 import { regtest, blockSubsidy } from '../src/networks/index.js';
 import { Block } from '../src/primitives/block.js';
@@ -64,6 +66,8 @@ const BLOCKS = argInt('--blocks', 500);
 const SPENDS = argInt('--spends', 200);
 const ROUNDS = argInt('--rounds', 3);
 const WORKERS = argInt('--workers', availableParallelism());
+/** Nice value of both pools' workers (the script pool's and the baseline's; Linux). */
+const NICE = argInt('--nice', VERIFY_WORKER_NICE);
 /** Diagnostics only: commits without fsync, to see what the durable commit costs. */
 const NO_SYNC = process.argv.includes('--no-sync');
 /** addBlock calls outstanding at once (1 = each block awaited before the next is handed in). */
@@ -403,8 +407,8 @@ async function main(): Promise<void> {
   const w = await buildWorkload();
   console.log(`workload: ${w.setup.length} setup blocks, ${w.raws.length} measured blocks, ${w.txs} txs, ${w.inputs} inputs (built in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
-  const scripts = new PooledScriptVerifier({ workers: WORKERS });
-  const pool = new VerifyPool({ workers: WORKERS });
+  const scripts = new PooledScriptVerifier({ pool: new ScriptVerifierPool({ size: WORKERS, batchInputs: DEFAULT_BATCH_INPUTS, nice: NICE }) });
+  const pool = new VerifyPool({ workers: WORKERS, nice: NICE });
   // Warm-up: worker start-up, JIT, lazy tables.
   await pool.verifyBatch(verifyItems(w, 0, Math.min(4096, w.inputs)));
   await scripts.verifyScripts(Block.fromRaw(w.raws[0]).txs, scriptJobs(w, 0));
@@ -487,6 +491,7 @@ async function main(): Promise<void> {
       workers: WORKERS,
       backend,
       durable: !NO_SYNC,
+      worker_nice: NICE,
       blocks_per_s: round2(w.raws.length / connect),
       txs_per_s: Math.round(w.txs / connect),
       inputs_per_s: Math.round(w.inputs / connect),

@@ -181,8 +181,14 @@ async function powError(pow: Promise<void>): Promise<VerifyError | null> {
  */
 const PIPELINE_DEPTH = 2;
 
-/** Block transactions handed to the store's commit thread and not yet confirmed, at most. */
-const COMMIT_DEPTH = 2;
+/**
+ * Block transactions handed to the store's commit thread and not yet confirmed, at most. Four
+ * absorb the durable commit's slow fsyncs (p99 ~60 ms on a virtual disk) without the pipeline
+ * stopping, and with PIPELINE_DEPTH and the block being settled stay inside the 8 blocks a peer
+ * hands in before it waits for verdicts (docs/p2p.md): a queue deeper than that window drains
+ * it (docs/storage.md, fifth and eighth passes).
+ */
+const COMMIT_DEPTH = 4;
 
 /** Rejections that say nothing permanent about the block (do not mark it invalid): the hash covers neither a mangled tx list (merkle) nor the PoS block signature. */
 const NOT_PERMANENT = new Set(['futuristic_timestamp', 'merkle_mismatch', 'duplicate', 'orphan_block', 'block_signature_invalid']);

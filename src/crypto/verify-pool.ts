@@ -4,6 +4,7 @@ import { getSecp256k1, type BackendName } from './secp256k1/index.js';
 import { isPackable, packItems, type VerifyItem } from './verify-batch.js';
 import { logger } from '../util/logger.js';
 import { terminateWorker } from '../util/worker.js';
+import { VERIFY_WORKER_NICE, checkedNice } from '../util/thread-priority.js';
 
 export type { VerifyItem } from './verify-batch.js';
 
@@ -30,6 +31,8 @@ export interface VerifyPoolOptions {
   backend?: BackendName;
   /** Worker script (tests substitute one); default ./verify-worker.js beside this file. */
   workerUrl?: URL;
+  /** Nice value of the worker threads (Linux); default VERIFY_WORKER_NICE, 0 keeps the process's. */
+  nice?: number;
 }
 
 export class VerifyPoolError extends Error {
@@ -70,6 +73,7 @@ export class VerifyPool {
   readonly batchSize: number;
   readonly inFlightPerWorker: number;
   readonly backend: BackendName;
+  private readonly nice: number;
   private readonly workerUrl: URL;
   private readonly workers: PoolWorker[] = [];
   private readonly queue: Job[] = [];
@@ -90,6 +94,7 @@ export class VerifyPool {
     this.batchSize = batchSize;
     this.inFlightPerWorker = inFlight;
     this.backend = options.backend ?? getSecp256k1().name;
+    this.nice = checkedNice(options.nice ?? VERIFY_WORKER_NICE);
     this.workerUrl = options.workerUrl ?? new URL('./verify-worker.js', import.meta.url);
     for (let i = 0; i < size; i++) this.spawn();
   }
@@ -167,7 +172,7 @@ export class VerifyPool {
   }
 
   private spawn(): void {
-    const worker = new Worker(this.workerUrl, { workerData: { backend: this.backend } });
+    const worker = new Worker(this.workerUrl, { workerData: { backend: this.backend, nice: this.nice } });
     const entry: PoolWorker = { worker, ready: false, dead: false, pending: new Map() };
     this.workers.push(entry);
     worker.unref();

@@ -8,12 +8,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { getBackend, getSecp256k1, type BackendName } from './secp256k1/index.js';
 import { verifyPacked } from './verify-batch.js';
+import { lowerThreadPriority } from '../util/thread-priority.js';
 import type { WorkerReply, WorkerRequest } from './verify-pool.js';
 
 if (!parentPort) throw new Error('verify-worker must run as a worker thread');
 const port = parentPort;
-const requested = (workerData as { backend?: BackendName } | null)?.backend;
-const backend = requested ? getBackend(requested) : getSecp256k1();
+const init = (workerData ?? {}) as { backend?: BackendName; nice?: number };
+const backend = init.backend ? getBackend(init.backend) : getSecp256k1();
+if (init.nice) lowerThreadPriority(init.nice);
 
 port.on('message', (request: WorkerRequest) => {
   if (request.type !== 'verify') return;

@@ -7,6 +7,7 @@ import { VERIFY_OK, type VerifyResult } from './errors.js';
 import { verifyTransactionsSync, type TransactionJob } from './verify.js';
 import { fromWire, packBatch, type BatchResponse, type WorkerInit } from './wire.js';
 import { terminateWorker } from '../../util/worker.js';
+import { VERIFY_WORKER_NICE, checkedNice } from '../../util/thread-priority.js';
 
 /**
  * Script verification on worker threads, for block connection
@@ -34,6 +35,8 @@ export interface ScriptVerifierPoolOptions {
   inlineMaxInputs?: number;
   /** Worker entry module; default ./worker.js beside this file (tests substitute their own). */
   workerUrl?: URL;
+  /** Nice value of the worker threads (Linux); default VERIFY_WORKER_NICE, 0 keeps the process's. */
+  nice?: number;
 }
 
 /** An internal failure of the pool (dead worker, closed pool); never a script verdict. */
@@ -77,6 +80,7 @@ export class ScriptVerifierPool {
   private readonly batchInputs: number | undefined;
   private readonly inlineMaxInputs: number;
   private readonly workerUrl: URL;
+  private readonly nice: number;
   private readonly slots: WorkerSlot[] = [];
   private readonly queue: Batch[] = [];
   private nextBatchId = 1;
@@ -97,6 +101,7 @@ export class ScriptVerifierPool {
     this.batchInputs = options.batchInputs;
     this.inlineMaxInputs = options.inlineMaxInputs ?? 0;
     this.workerUrl = options.workerUrl ?? new URL('./worker.js', import.meta.url);
+    this.nice = checkedNice(options.nice ?? VERIFY_WORKER_NICE);
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
@@ -180,7 +185,7 @@ export class ScriptVerifierPool {
   }
 
   private spawn(): WorkerSlot {
-    const init: WorkerInit = this.backendName ? { backend: this.backendName } : {};
+    const init: WorkerInit = this.backendName ? { backend: this.backendName, nice: this.nice } : { nice: this.nice };
     const worker = new Worker(this.workerUrl, { workerData: init });
     const slot: WorkerSlot = { worker, inFlight: new Map(), completedBatches: 0, lastError: null, busy: true, idleSince: 0 };
     worker.on('message', (response: BatchResponse) => this.onResponse(slot, response));

@@ -20,6 +20,8 @@ import type { TransactionJob } from './verify.js';
 export interface WorkerInit {
   /** Backend the worker must use; absent: the worker's own default (native when it loads). */
   backend?: BackendName;
+  /** Nice value the worker lowers its thread to (util/thread-priority.ts); absent or 0: unchanged. */
+  nice?: number;
 }
 
 export interface BatchRequest {

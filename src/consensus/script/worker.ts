@@ -1,6 +1,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { getBackend, getSecp256k1 } from '../../crypto/secp256k1/index.js';
 import { verifyTransactionJob } from './verify.js';
+import { lowerThreadPriority } from '../../util/thread-priority.js';
 import { batchResponse, unpackBatch, type BatchRequest, type BatchResponse, type WorkerInit } from './wire.js';
 
 /**
@@ -12,6 +13,7 @@ if (!isMainThread && parentPort) {
   const port = parentPort;
   const init = (workerData ?? {}) as WorkerInit;
   const backend = init.backend ? getBackend(init.backend) : getSecp256k1();
+  if (init.nice) lowerThreadPriority(init.nice);
   port.on('message', (request: BatchRequest) => {
     let response: BatchResponse;
     try {
