@@ -66,8 +66,8 @@ const BLOCKS = argInt('--blocks', 500);
 const SPENDS = argInt('--spends', 200);
 const ROUNDS = argInt('--rounds', 3);
 const WORKERS = argInt('--workers', availableParallelism());
-/** Nice value of both pools' workers (the script pool's and the baseline's; Linux). */
-const NICE = argInt('--nice', VERIFY_WORKER_NICE);
+/** Nice value of both pools' workers (the script pool's and the baseline's; Linux; 0 = the process's own; the pools refuse anything outside 0–19). */
+const NICE = process.argv.includes('--nice') ? Number(process.argv[process.argv.indexOf('--nice') + 1]) : VERIFY_WORKER_NICE;
 /** Diagnostics only: commits without fsync, to see what the durable commit costs. */
 const NO_SYNC = process.argv.includes('--no-sync');
 /** addBlock calls outstanding at once (1 = each block awaited before the next is handed in). */
