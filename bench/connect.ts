@@ -43,8 +43,7 @@ import { Chain, type AddBlockResult, type ScriptVerifier } from '../src/chain/ch
 import type { ScriptJob } from '../src/consensus/block.js';
 import { ChainStore, StoreWrite, txOffsets } from '../src/chain/store.js';
 import { applyOps } from '../src/chain/store-writer.js';
-import { PooledScriptVerifier, DEFAULT_BATCH_INPUTS } from '../src/chain/script-checker.js';
-import { ScriptVerifierPool } from '../src/consensus/script/pool.js';
+import { PooledScriptVerifier } from '../src/chain/script-checker.js';
 import { VERIFY_WORKER_NICE } from '../src/util/thread-priority.js';
 import { EventBus } from '../src/bus/index.js';
 import { regtest, blockSubsidy } from '../src/networks/index.js';
@@ -407,7 +406,7 @@ async function main(): Promise<void> {
   const w = await buildWorkload();
   console.log(`workload: ${w.setup.length} setup blocks, ${w.raws.length} measured blocks, ${w.txs} txs, ${w.inputs} inputs (built in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
-  const scripts = new PooledScriptVerifier({ pool: new ScriptVerifierPool({ size: WORKERS, batchInputs: DEFAULT_BATCH_INPUTS, nice: NICE }) });
+  const scripts = new PooledScriptVerifier({ workers: WORKERS, nice: NICE });
   const pool = new VerifyPool({ workers: WORKERS, nice: NICE });
   // Warm-up: worker start-up, JIT, lazy tables.
   await pool.verifyBatch(verifyItems(w, 0, Math.min(4096, w.inputs)));

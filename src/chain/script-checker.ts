@@ -28,8 +28,8 @@ export class PooledScriptVerifier implements ScriptVerifier {
   readonly pool: ScriptVerifierPool;
   private readonly inlineMaxInputs: number;
 
-  constructor(opts: { pool?: ScriptVerifierPool; workers?: number; inlineMaxInputs?: number; batchInputs?: number } = {}) {
-    this.pool = opts.pool ?? new ScriptVerifierPool({ size: opts.workers, batchInputs: opts.batchInputs ?? DEFAULT_BATCH_INPUTS });
+  constructor(opts: { pool?: ScriptVerifierPool; workers?: number; inlineMaxInputs?: number; batchInputs?: number; nice?: number } = {}) {
+    this.pool = opts.pool ?? new ScriptVerifierPool({ size: opts.workers, batchInputs: opts.batchInputs ?? DEFAULT_BATCH_INPUTS, nice: opts.nice });
     this.inlineMaxInputs = opts.inlineMaxInputs ?? 16;
   }
 

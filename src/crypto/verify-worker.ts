@@ -15,7 +15,7 @@ if (!parentPort) throw new Error('verify-worker must run as a worker thread');
 const port = parentPort;
 const init = (workerData ?? {}) as { backend?: BackendName; nice?: number };
 const backend = init.backend ? getBackend(init.backend) : getSecp256k1();
-if (init.nice) lowerThreadPriority(init.nice);
+lowerThreadPriority(init.nice ?? 0);
 
 port.on('message', (request: WorkerRequest) => {
   if (request.type !== 'verify') return;

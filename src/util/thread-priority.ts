@@ -7,7 +7,7 @@ import { setPriority } from 'node:os';
  * the serial stages of block connection, and when they wait for a core
  * behind the workers the pipeline runs dry and the workers idle. At nice 10
  * the kernel lets them preempt the workers: in the connect bench (two cores)
- * the workers idled 6–7% of the time instead of 12–17% (docs/storage.md,
+ * the workers idled 4–7% of the time instead of 10–17% (docs/storage.md,
  * eighth pass). Nothing else runs at lower priority, so an idle machine gives
  * the workers every core as before.
  */
@@ -20,16 +20,16 @@ export function checkedNice(nice: number): number {
 }
 
 /**
- * Lower the calling thread's scheduling priority to `nice` (0–19; raising a
- * priority needs privileges and is never attempted). Only on Linux, where
+ * Lower the calling thread's scheduling priority to `nice` (a checkedNice
+ * value; 0 does nothing, and raising a priority is never attempted). Only on Linux, where
  * setpriority() on "this process" applies to the calling thread alone;
  * elsewhere it would renice the whole process, so nothing is done. Returns
  * whether the priority was set.
  */
 export function lowerThreadPriority(nice: number): boolean {
-  if (process.platform !== 'linux' || !Number.isInteger(nice) || nice <= 0) return false;
+  if (process.platform !== 'linux' || nice <= 0) return false;
   try {
-    setPriority(Math.min(19, nice));
+    setPriority(nice);
     return true;
   } catch {
     // A sandbox that forbids setpriority: run at the inherited priority.

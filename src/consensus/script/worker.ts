@@ -13,7 +13,7 @@ if (!isMainThread && parentPort) {
   const port = parentPort;
   const init = (workerData ?? {}) as WorkerInit;
   const backend = init.backend ? getBackend(init.backend) : getSecp256k1();
-  if (init.nice) lowerThreadPriority(init.nice);
+  lowerThreadPriority(init.nice ?? 0);
   port.on('message', (request: BatchRequest) => {
     let response: BatchResponse;
     try {
